@@ -1,0 +1,108 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace PdnColorize.Engines;
+
+/// <summary>
+/// One loaded colouriser: an ONNX Runtime session whose I/O has been checked against the contract.
+/// Thread-safe for <see cref="Run"/> (ORT sessions are); dispose once, when the host is done with it.
+/// </summary>
+public sealed class ChromaSession : IDisposable
+{
+    private readonly InferenceSession _session;
+    private int _disposed;
+
+    private ChromaSession(InferenceSession session, ModelSignature signature, string modelPath, string provider)
+    {
+        _session = session;
+        Signature = signature;
+        ModelPath = modelPath;
+        ExecutionProvider = provider;
+    }
+
+    public ModelSignature Signature { get; }
+    public string ModelPath { get; }
+
+    /// <summary>The execution provider that runs this session, e.g. "CPU".</summary>
+    public string ExecutionProvider { get; }
+
+    /// <summary>Opens a model on the CPU execution provider and validates its I/O.</summary>
+    public static ChromaSession OpenCpu(string modelPath, int intraOpThreads = 0)
+    {
+        if (!File.Exists(modelPath))
+            throw new ModelContractException($"Model file not found: {modelPath}");
+
+        using var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            IntraOpNumThreads = intraOpThreads,
+        };
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(modelPath, options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelContractException($"ONNX Runtime could not load '{Path.GetFileName(modelPath)}': {FirstLine(e.Message)}", e);
+        }
+
+        try
+        {
+            var signature = ModelContract.Validate(session.InputMetadata, session.OutputMetadata);
+            return new ChromaSession(session, signature, modelPath, "CPU");
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs the model on <paramref name="batch"/> gray images of <paramref name="height"/> x <paramref name="width"/>
+    /// (NCHW, 3 channels) and writes NCHW ab (2 channels) into <paramref name="output"/>.
+    /// Cancellation terminates the ORT run in flight.
+    /// </summary>
+    public void Run(float[] input, int batch, int height, int width, Span<float> output, CancellationToken cancellation = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (Signature.FixedSize is { } s && (height != s || width != s))
+            throw new ArgumentException($"this model runs at {s}x{s} only; asked for {width}x{height}");
+        if (Signature.FixedBatch is { } n && batch != n)
+            throw new ArgumentException($"this model takes a batch of {n} only; asked for {batch}");
+        long plane = (long)height * width;
+        if (input.Length != batch * 3 * plane)
+            throw new ArgumentException($"input holds {input.Length} floats; {batch}x3x{height}x{width} needs {batch * 3 * plane}");
+        if (output.Length != batch * 2 * plane)
+            throw new ArgumentException($"output holds {output.Length} floats; {batch}x2x{height}x{width} needs {batch * 2 * plane}");
+        cancellation.ThrowIfCancellationRequested();
+
+        using var runOptions = new RunOptions();
+        using var registration = cancellation.Register(() => runOptions.Terminate = true);
+        using var inputValue = OrtValue.CreateTensorValueFromMemory(input, new long[] { batch, 3, height, width });
+        try
+        {
+            using var results = _session.Run(runOptions, new[] { Signature.InputName }, new[] { inputValue }, new[] { Signature.OutputName });
+            var ab = results[0].GetTensorDataAsSpan<float>();
+            if (ab.Length != output.Length)
+                throw new ModelContractException($"The model returned {ab.Length} values; expected {output.Length} ([{batch},2,{height},{width}]).");
+            ab.CopyTo(output);
+        }
+        catch (OnnxRuntimeException) when (cancellation.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellation);
+        }
+    }
+
+    private static string FirstLine(string s)
+    {
+        int i = s.IndexOf('\n');
+        return i < 0 ? s.Trim() : s[..i].Trim();
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            _session.Dispose();
+    }
+}

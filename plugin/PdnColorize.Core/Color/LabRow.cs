@@ -1,0 +1,265 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace PdnColorize.Core.Color;
+
+/// <summary>
+/// Row-at-a-time sRGB <-> Lab on <see cref="Vector{T}"/> lanes: the hot loop of every full-resolution pass.
+/// Same math and constants as <see cref="CieLab"/> in single precision; cube roots by Newton iteration because
+/// the runtime's vector cube root is not hardware-accelerated.
+/// </summary>
+public static class LabRow
+{
+    private const float Xn = (float)CieLab.WhiteX, Zn = (float)CieLab.WhiteZ;
+    private const float LThreshold = (float)(CieLab.Kappa * CieLab.Epsilon); // 7.9996
+    private const float FThreshold = 0.206893f;                                 // cbrt(Epsilon)
+
+    /// <summary>Linear RGB of a BGRA row (scalar gather through the 256-entry table).</summary>
+    public static void BgraToLinear(ReadOnlySpan<byte> bgra, Span<float> r, Span<float> g, Span<float> b)
+    {
+        var lut = SrgbTables.ToLinear;
+        int n = r.Length;
+        for (int i = 0, o = 0; i < n; i++, o += 4)
+        {
+            b[i] = lut[bgra[o]];
+            g[i] = lut[bgra[o + 1]];
+            r[i] = lut[bgra[o + 2]];
+        }
+    }
+
+    /// <summary>
+    /// L*, a*, b* of a BGRA row. <paramref name="l"/>, <paramref name="a"/>, <paramref name="b"/> double as scratch
+    /// for linear R, G, B, so the caller needs no other buffer.
+    /// </summary>
+    public static void FromBgra(ReadOnlySpan<byte> bgra, Span<float> l, Span<float> a, Span<float> b)
+    {
+        int n = l.Length;
+        if (a.Length < n || b.Length < n || bgra.Length < 4 * n) throw new ArgumentException("row buffers are too short");
+        BgraToLinear(bgra, l, a, b); // l<-R, a<-G, b<-B
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var vl = MemoryMarshal.Cast<float, Vector<float>>(l[..n]);
+            var va = MemoryMarshal.Cast<float, Vector<float>>(a[..n]);
+            var vb = MemoryMarshal.Cast<float, Vector<float>>(b[..n]);
+            for (int k = 0; k < vl.Length; k++)
+            {
+                var (L, A, B) = LabOf(vl[k], va[k], vb[k]);
+                vl[k] = L; va[k] = A; vb[k] = B;
+            }
+            i = vl.Length * Vector<float>.Count;
+        }
+        for (; i < n; i++)
+        {
+            var (L, A, B) = LabOf(l[i], a[i], b[i]);
+            l[i] = L; a[i] = A; b[i] = B;
+        }
+    }
+
+    /// <summary>L* only of a BGRA row. Y is summed from three tables premultiplied by the matrix row, one load each.</summary>
+    public static void LightnessFromBgra(ReadOnlySpan<byte> bgra, Span<float> l)
+    {
+        int n = l.Length;
+        if (bgra.Length < 4 * n) throw new ArgumentException("row buffers are too short");
+        var yr = SrgbTables.YFromRed; var yg = SrgbTables.YFromGreen; var yb = SrgbTables.YFromBlue;
+        for (int i = 0, o = 0; i < n; i++, o += 4)
+            l[i] = yb[bgra[o]] + yg[bgra[o + 1]] + yr[bgra[o + 2]];
+        int k0 = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var vl = MemoryMarshal.Cast<float, Vector<float>>(l[..n]);
+            for (int k = 0; k < vl.Length; k++) vl[k] = LightnessOfY(vl[k]);
+            k0 = vl.Length * Vector<float>.Count;
+        }
+        for (int i = k0; i < n; i++) l[i] = LightnessOfY(l[i]);
+    }
+
+    /// <summary>
+    /// Lab to linear RGB in [0,1], in place (l,a,b become r,g,b). Out-of-gamut colours are pulled toward the gray
+    /// of the same luminance Y just enough to fit, so L* is kept exactly while hue is kept and chroma shrinks.
+    /// </summary>
+    public static void ToLinearRgbInPlace(Span<float> l, Span<float> a, Span<float> b)
+    {
+        int n = l.Length;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var vl = MemoryMarshal.Cast<float, Vector<float>>(l[..n]);
+            var va = MemoryMarshal.Cast<float, Vector<float>>(a[..n]);
+            var vb = MemoryMarshal.Cast<float, Vector<float>>(b[..n]);
+            for (int k = 0; k < vl.Length; k++)
+            {
+                var (R, G, B) = RgbOf(vl[k], va[k], vb[k]);
+                vl[k] = R; va[k] = G; vb[k] = B;
+            }
+            i = vl.Length * Vector<float>.Count;
+        }
+        for (; i < n; i++)
+        {
+            var (R, G, B) = RgbOf(l[i], a[i], b[i]);
+            l[i] = R; a[i] = G; b[i] = B;
+        }
+    }
+
+    /// <summary>
+    /// Lab to gamut-clipped linear RGB (as <see cref="ToLinearRgbInPlace"/>) and on to indices into the 8-bit encode
+    /// table, in place: the three float rows come back reinterpreted as int rows for <see cref="EncodeIndex"/>.
+    /// </summary>
+    public static void ToEncodeIndicesInPlace(Span<float> l, Span<float> a, Span<float> b)
+    {
+        ToLinearRgbInPlace(l, a, b);
+        ToIndices(l); ToIndices(a); ToIndices(b);
+    }
+
+    private static void ToIndices(Span<float> linear)
+    {
+        var ints = MemoryMarshal.Cast<float, int>(linear);
+        int n = linear.Length, i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var v = MemoryMarshal.Cast<float, Vector<float>>(linear);
+            var vi = MemoryMarshal.Cast<float, Vector<int>>(linear);
+            var scale = new Vector<float>(SrgbTables.EncodeSteps);
+            var half = new Vector<float>(0.5f);
+            for (int k = 0; k < v.Length; k++)
+                vi[k] = Vector.ConvertToInt32(Vector.Min(Vector.Max(v[k], Vector<float>.Zero), Vector<float>.One) * scale + half);
+            i = v.Length * Vector<float>.Count;
+        }
+        for (; i < n; i++) ints[i] = (int)(Math.Clamp(linear[i], 0f, 1f) * SrgbTables.EncodeSteps + 0.5f);
+    }
+
+    /// <summary>The 8-bit sRGB value of an index made by <see cref="ToEncodeIndicesInPlace"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static byte EncodeIndex(int index) => SrgbTables.Encode[index];
+
+    /// <summary>8-bit sRGB of a linear value in [0,1] (table lookup).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static byte Encode(float linear)
+    {
+        int idx = (int)(Math.Clamp(linear, 0f, 1f) * SrgbTables.EncodeSteps + 0.5f);
+        return SrgbTables.Encode[idx];
+    }
+
+    // ---- vector kernels ----
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> Mul3(Vector<float> x, Vector<float> y, Vector<float> z, float cx, float cy, float cz) =>
+        x * cx + y * cy + z * cz;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector<float>, Vector<float>, Vector<float>) LabOf(Vector<float> r, Vector<float> g, Vector<float> b)
+    {
+        var x = Mul3(r, g, b, (float)(CieLab.M00 / CieLab.WhiteX), (float)(CieLab.M01 / CieLab.WhiteX), (float)(CieLab.M02 / CieLab.WhiteX));
+        var y = Mul3(r, g, b, (float)CieLab.M10, (float)CieLab.M11, (float)CieLab.M12);
+        var z = Mul3(r, g, b, (float)(CieLab.M20 / CieLab.WhiteZ), (float)(CieLab.M21 / CieLab.WhiteZ), (float)(CieLab.M22 / CieLab.WhiteZ));
+        var fx = F(x); var fy = F(y); var fz = F(z);
+        var eps = new Vector<float>((float)CieLab.Epsilon);
+        var l = Vector.ConditionalSelect(Vector.GreaterThan(y, eps), fy * 116f - new Vector<float>(16f), y * (float)CieLab.Kappa);
+        return (l, (fx - fy) * 500f, (fy - fz) * 200f);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> LightnessOfY(Vector<float> y)
+    {
+        var eps = new Vector<float>((float)CieLab.Epsilon);
+        return Vector.ConditionalSelect(Vector.GreaterThan(y, eps), Cbrt(y) * 116f - new Vector<float>(16f), y * (float)CieLab.Kappa);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> F(Vector<float> t) =>
+        Vector.ConditionalSelect(Vector.GreaterThan(t, new Vector<float>((float)CieLab.Epsilon)),
+            Cbrt(t), t * (float)CieLab.LinearSlope + new Vector<float>((float)CieLab.F16));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> FInverse(Vector<float> f) =>
+        Vector.ConditionalSelect(Vector.GreaterThan(f, new Vector<float>(FThreshold)),
+            f * f * f, (f - new Vector<float>((float)CieLab.F16)) * (float)(1 / CieLab.LinearSlope));
+
+    /// <summary>Cube root of non-negative lanes: exponent/3 bit trick, then two Newton steps (relative error ~1e-6).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector<float> Cbrt(Vector<float> t)
+    {
+        var bits = Vector.AsVectorInt32(Vector.Max(t, new Vector<float>(1e-30f)));
+        var guess = Vector.ConvertToInt32(Vector.ConvertToSingle(bits) * (1f / 3f)) + new Vector<int>(709921077);
+        var y = Vector.AsVectorSingle(guess);
+        const float third = 1f / 3f;
+        // The guess is within ~3 %; each step squares the error: 1e-3, then ~1e-6 (L* to 1e-4).
+        y = (y + y + t / (y * y)) * third;
+        y = (y + y + t / (y * y)) * third;
+        return y;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector<float>, Vector<float>, Vector<float>) RgbOf(Vector<float> l, Vector<float> a, Vector<float> b)
+    {
+        l = Vector.Min(Vector.Max(l, Vector<float>.Zero), new Vector<float>(100f));
+        var high = Vector.GreaterThan(l, new Vector<float>(LThreshold));
+        var fyHigh = (l + new Vector<float>(16f)) * (1f / 116f);
+        var yLow = l * (float)(1 / CieLab.Kappa);
+        var y = Vector.ConditionalSelect(high, fyHigh * fyHigh * fyHigh, yLow);
+        var fy = Vector.ConditionalSelect(high, fyHigh, yLow * (float)CieLab.LinearSlope + new Vector<float>((float)CieLab.F16));
+        var x = FInverse(fy + a * (1f / 500f)) * Xn;
+        var z = FInverse(fy - b * (1f / 200f)) * Zn;
+        var r = Mul3(x, y, z, (float)CieLab.N00, (float)CieLab.N01, (float)CieLab.N02);
+        var g = Mul3(x, y, z, (float)CieLab.N10, (float)CieLab.N11, (float)CieLab.N12);
+        var bl = Mul3(x, y, z, (float)CieLab.N20, (float)CieLab.N21, (float)CieLab.N22);
+
+        // Largest t in [0,1] keeping y + t*(c - y) inside [0,1] for every channel; y itself lies in [0,1].
+        var lo = Vector.Min(r, Vector.Min(g, bl));
+        var hi = Vector.Max(r, Vector.Max(g, bl));
+        if (Vector.GreaterThanOrEqualAll(lo, Vector<float>.Zero) && Vector.LessThanOrEqualAll(hi, Vector<float>.One))
+            return (r, g, bl); // the common case: every lane already in gamut
+        var t = Vector.Min(Limit(r, y), Vector.Min(Limit(g, y), Limit(bl, y)));
+        return (y + t * (r - y), y + t * (g - y), y + t * (bl - y));
+    }
+
+    /// <summary>How far toward channel value c one may go from gray y: (1-y)/(c-y) above 1, y/(y-c) below 0, else 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> Limit(Vector<float> c, Vector<float> y)
+    {
+        var one = Vector<float>.One;
+        var over = Vector.GreaterThan(c, one);
+        var under = Vector.LessThan(c, Vector<float>.Zero);
+        var numerator = Vector.ConditionalSelect(over, one - y, y);
+        var denominator = Vector.ConditionalSelect(over, c - y, y - c);
+        var ratio = numerator / Vector.Max(denominator, new Vector<float>(1e-20f));
+        return Vector.ConditionalSelect(over | under, ratio, one);
+    }
+
+    // ---- scalar twins for the row tails (same formulas) ----
+
+    private static float Cbrt(float t) => MathF.Cbrt(t);
+
+    private static float F(float t) => t > (float)CieLab.Epsilon ? Cbrt(t) : t * (float)CieLab.LinearSlope + (float)CieLab.F16;
+
+    private static float FInverse(float f) => f > FThreshold ? f * f * f : (f - (float)CieLab.F16) * (float)(1 / CieLab.LinearSlope);
+
+    private static float LightnessOfY(float y) => y > (float)CieLab.Epsilon ? Cbrt(y) * 116f - 16f : y * (float)CieLab.Kappa;
+
+    private static (float, float, float) LabOf(float r, float g, float b)
+    {
+        float x = r * (float)(CieLab.M00 / CieLab.WhiteX) + g * (float)(CieLab.M01 / CieLab.WhiteX) + b * (float)(CieLab.M02 / CieLab.WhiteX);
+        float y = r * (float)CieLab.M10 + g * (float)CieLab.M11 + b * (float)CieLab.M12;
+        float z = r * (float)(CieLab.M20 / CieLab.WhiteZ) + g * (float)(CieLab.M21 / CieLab.WhiteZ) + b * (float)(CieLab.M22 / CieLab.WhiteZ);
+        float fx = F(x), fy = F(y), fz = F(z);
+        return (LightnessOfY(y), (fx - fy) * 500f, (fy - fz) * 200f);
+    }
+
+    private static (float, float, float) RgbOf(float l, float a, float b)
+    {
+        l = Math.Clamp(l, 0f, 100f);
+        bool high = l > LThreshold;
+        float fyHigh = (l + 16f) / 116f, yLow = l * (float)(1 / CieLab.Kappa);
+        float y = high ? fyHigh * fyHigh * fyHigh : yLow;
+        float fy = high ? fyHigh : yLow * (float)CieLab.LinearSlope + (float)CieLab.F16;
+        float x = FInverse(fy + a / 500f) * Xn, z = FInverse(fy - b / 200f) * Zn;
+        float r = x * (float)CieLab.N00 + y * (float)CieLab.N01 + z * (float)CieLab.N02;
+        float g = x * (float)CieLab.N10 + y * (float)CieLab.N11 + z * (float)CieLab.N12;
+        float bl = x * (float)CieLab.N20 + y * (float)CieLab.N21 + z * (float)CieLab.N22;
+        float t = MathF.Min(Limit(r, y), MathF.Min(Limit(g, y), Limit(bl, y)));
+        return (y + t * (r - y), y + t * (g - y), y + t * (bl - y));
+    }
+
+    private static float Limit(float c, float y) => c > 1f ? (1f - y) / (c - y) : c < 0f ? y / (y - c) : 1f;
+}

@@ -1,0 +1,19 @@
+namespace PdnColorize.Core.Model;
+
+/// <summary>
+/// What the pipeline needs of a colouriser, owned by Core so the pipeline is tested with fakes and stays ignorant
+/// of ONNX Runtime. Input: N gray sRGB images, NCHW with 3 equal channels in [0,1]. Output: NCHW Lab a, b.
+/// </summary>
+public interface IChromaModel
+{
+    /// <summary>A short human description: model id, device, precision.</summary>
+    string Description { get; }
+
+    /// <summary>The size S the global pass runs at (the long side when sizes are dynamic).</summary>
+    int PreferredSize { get; }
+
+    /// <summary>True when any multiple-of-32 height and width are accepted; otherwise only S x S.</summary>
+    bool DynamicSize { get; }
+
+    void Predict(float[] gray, int batch, int height, int width, Span<float> ab, CancellationToken cancellation);
+}

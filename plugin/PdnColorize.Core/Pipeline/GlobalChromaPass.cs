@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using PdnColorize.Core.Color;
+using PdnColorize.Core.Model;
+using PdnColorize.Core.Pixels;
+using PdnColorize.Core.Resampling;
+
+namespace PdnColorize.Core.Pipeline;
+
+/// <summary>
+/// DESIGN.md steps 3-4: L* of the region, area-resampled to the model grid while streaming rows, fed as the gray
+/// sRGB image of L (a = b = 0) exactly as DDColor's own pipeline does; returns the clamped ab grid.
+/// </summary>
+public static class GlobalChromaPass
+{
+    /// <summary>DDColor can overshoot the Lab range; anything past this is clamped.</summary>
+    public const float AbLimit = 127f;
+
+    public static ChromaField Run(BgraImage source, PixelRect roi, IChromaModel model, int size, CancellationToken cancellation)
+    {
+        if (!source.Bounds.Contains(roi) || roi.IsEmpty) throw new ArgumentException($"region {roi} is not inside the image");
+        var (gw, gh) = RegionPlanner.GlobalGrid(roi, size, model.DynamicSize);
+        var lightness = DownsampledLightness(source, roi, gw, gh, cancellation);
+
+        int plane = gw * gh;
+        var gray = new float[3 * plane];
+        for (int i = 0; i < plane; i++) gray[i] = (float)CieLab.GrayFromL(lightness[i]);
+        gray.AsSpan(0, plane).CopyTo(gray.AsSpan(plane, plane));
+        gray.AsSpan(0, plane).CopyTo(gray.AsSpan(2 * plane, plane));
+
+        var ab = new float[2 * plane];
+        var clock = Stopwatch.StartNew();
+        model.Predict(gray, 1, gh, gw, ab, cancellation);
+        var elapsed = clock.Elapsed;
+
+        if (!TensorPrimitives.IsFiniteAll<float>(ab))
+            throw new ModelOutputException($"{model.Description} returned NaN or infinite colours.");
+        TensorPrimitives.Clamp<float>(ab, -AbLimit, AbLimit, ab);
+        return new ChromaField(roi, gw, gh, ab[..plane], ab[plane..], model.Description) { InferenceTime = elapsed };
+    }
+
+    /// <summary>L* of the region shrunk (area filter) to gw x gh, one source row in memory at a time.</summary>
+    public static float[] DownsampledLightness(BgraImage source, PixelRect roi, int gw, int gh, CancellationToken cancellation)
+    {
+        var down = new AreaDownsampler(roi.Width, roi.Height, gw, gh);
+        var l = new float[roi.Width];
+        for (int y = 0; y < roi.Height; y++)
+        {
+            if ((y & 255) == 0) cancellation.ThrowIfCancellationRequested();
+            LabRow.LightnessFromBgra(source.Row(roi.Y + y, roi.X, roi.Width), l);
+            down.AddRow(y, l);
+        }
+        return down.Result();
+    }
+}
