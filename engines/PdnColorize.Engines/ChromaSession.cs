@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using PdnColorize.Engines.Providers;
 
 namespace PdnColorize.Engines;
 
@@ -25,8 +26,20 @@ public sealed class ChromaSession : IDisposable
     /// <summary>The execution provider that runs this session, e.g. "CPU".</summary>
     public string ExecutionProvider { get; }
 
+    /// <summary>The precision this session computes in.</summary>
+    public Precision Precision { get; private init; } = Precision.Fp32;
+
+    public ProviderKind Provider { get; private init; } = ProviderKind.Cpu;
+
     /// <summary>Opens a model on the CPU execution provider and validates its I/O.</summary>
-    public static ChromaSession OpenCpu(string modelPath, int intraOpThreads = 0)
+    public static ChromaSession OpenCpu(string modelPath, int intraOpThreads = 0) =>
+        Open(modelPath, ProviderKind.Cpu, new ProviderSettings(), intraOpThreads);
+
+    /// <summary>
+    /// Opens a model on one execution provider. Every object made here is disposed on failure; ORT's provider errors
+    /// (missing libraries, no driver) surface as exceptions for the ladder to explain.
+    /// </summary>
+    public static ChromaSession Open(string modelPath, ProviderKind provider, ProviderSettings settings, int intraOpThreads = 0)
     {
         if (!File.Exists(modelPath))
             throw new ModelContractException($"Model file not found: {modelPath}");
@@ -36,12 +49,14 @@ public sealed class ChromaSession : IDisposable
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             IntraOpNumThreads = intraOpThreads,
         };
+        ProviderConfigurator.Append(options, provider, settings, InputNameOf(modelPath));
+
         InferenceSession session;
         try
         {
             session = new InferenceSession(modelPath, options);
         }
-        catch (OnnxRuntimeException e)
+        catch (OnnxRuntimeException e) when (provider == ProviderKind.Cpu)
         {
             throw new ModelContractException($"ONNX Runtime could not load '{Path.GetFileName(modelPath)}': {FirstLine(e.Message)}", e);
         }
@@ -49,7 +64,7 @@ public sealed class ChromaSession : IDisposable
         try
         {
             var signature = ModelContract.Validate(session.InputMetadata, session.OutputMetadata);
-            return new ChromaSession(session, signature, modelPath, "CPU");
+            return new ChromaSession(session, signature, modelPath, provider.Label()) { Precision = settings.Precision, Provider = provider };
         }
         catch
         {
@@ -57,6 +72,9 @@ public sealed class ChromaSession : IDisposable
             throw;
         }
     }
+
+    /// <summary>The input name, needed before the session exists for TensorRT profiles; "input" by contract.</summary>
+    private static string InputNameOf(string modelPath) => "input";
 
     /// <summary>
     /// Runs the model on <paramref name="batch"/> gray images of <paramref name="height"/> x <paramref name="width"/>

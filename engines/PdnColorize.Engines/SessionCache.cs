@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
+using PdnColorize.Engines.Providers;
 
 namespace PdnColorize.Engines;
 
 /// <summary>
-/// Keeps sessions alive for the life of the host process, one per (model content, provider), so a second
-/// render or a second file in a batch does not pay for loading and optimising the graph again.
+/// Keeps sessions alive for the life of the host process, one per (model content, provider, precision, device,
+/// memory cap), so a second render or the next file of a batch does not pay for loading and optimising again.
 /// </summary>
 public sealed class SessionCache : IDisposable
 {
@@ -12,17 +13,20 @@ public sealed class SessionCache : IDisposable
 
     private readonly ConcurrentDictionary<string, Lazy<ChromaSession>> _sessions = new();
 
-    public ChromaSession GetCpu(string modelPath)
+    public ChromaSession GetCpu(string modelPath) => Get(modelPath, ProviderKind.Cpu, new ProviderSettings());
+
+    public ChromaSession Get(string modelPath, ProviderKind provider, ProviderSettings settings)
     {
-        string key = ModelFingerprint.Of(modelPath) + "|CPU";
-        var lazy = _sessions.GetOrAdd(key, _ => new Lazy<ChromaSession>(() => ChromaSession.OpenCpu(modelPath)));
+        string key = string.Join("|", ModelFingerprint.Of(modelPath), provider, settings.Precision, settings.DeviceId,
+            settings.GpuMemLimitBytes, string.Join(",", settings.CudaOverrides.Select(kv => kv.Key + "=" + kv.Value)));
+        var lazy = _sessions.GetOrAdd(key, _ => new Lazy<ChromaSession>(() => ChromaSession.Open(modelPath, provider, settings)));
         try
         {
             return lazy.Value;
         }
         catch
         {
-            _sessions.TryRemove(key, out _); // a failed load is not cached: the user may fix the file
+            _sessions.TryRemove(key, out _); // a failed load is not cached: the user may fix the file or driver
             throw;
         }
     }

@@ -36,6 +36,82 @@ public static class FixtureModels
     public static string NaNOutput(string path) =>
         Conv(path, 3, 2, new float[6], new[] { float.NaN, float.NaN }, null, null);
 
+    /// <summary>
+    /// Fine in FP32, infinite in FP16: the input is scaled by 1000 twice (1e6 overflows half precision's 65504)
+    /// and back by 1e-6 before a plumbing convolution. Exercises the NaN/Inf guard.
+    /// </summary>
+    public static string Fp16Overflow(string path)
+    {
+        var graph = new GraphProto { Name = "fp16_overflow" };
+        graph.Input.Add(Tensor4("input", null, 3, null));
+        graph.Output.Add(Tensor4("output", null, 2, null));
+        graph.Initializer.Add(Floats("k1", new[] { 1000f }));
+        graph.Initializer.Add(Floats("k2", new[] { 1000f }));
+        graph.Initializer.Add(Floats("k3", new[] { 1e-6f }));
+        graph.Initializer.Add(Floats("w", new[] { 20f, 20f, 20f, -10f, -10f, -10f }, 2, 3, 1, 1));
+        graph.Initializer.Add(Floats("b", new[] { -30f, 15f }, 2));
+        graph.Node.Add(Node("Mul", new[] { "input", "k1" }, "m1"));
+        graph.Node.Add(Node("Mul", new[] { "m1", "k2" }, "m2"));
+        graph.Node.Add(Node("Mul", new[] { "m2", "k3" }, "m3"));
+        graph.Node.Add(Node("Conv", new[] { "m3", "w", "b" }, "output"));
+        return Save(path, graph);
+    }
+
+    /// <summary>
+    /// A layer-norm-like chain (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div) and a channel Softmax between two
+    /// convolutions: the FP16 converter must keep the reductions, powers, roots and softmax in FP32 islands.
+    /// </summary>
+    public static string NormAndSoftmax(string path)
+    {
+        var graph = new GraphProto { Name = "norm_softmax" };
+        graph.Input.Add(Tensor4("input", null, 3, null));
+        graph.Output.Add(Tensor4("output", null, 2, null));
+        var rng = new Random(7);
+        float[] W(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        graph.Initializer.Add(Floats("w1", W(8 * 3), 8, 3, 1, 1));
+        graph.Initializer.Add(Floats("b1", W(8), 8));
+        graph.Initializer.Add(Floats("w2", W(2 * 8).Select(v => v * 40).ToArray(), 2, 8, 1, 1));
+        graph.Initializer.Add(Floats("b2", W(2), 2));
+        graph.Initializer.Add(Floats("two", new[] { 2f }));
+        graph.Initializer.Add(Floats("eps", new[] { 1e-5f }));
+        graph.Initializer.Add(Floats("gain", new[] { 3f }));
+        graph.Node.Add(Node("Conv", new[] { "input", "w1", "b1" }, "c1"));
+        graph.Node.Add(Node("ReduceMean", new[] { "c1" }, "mean", ("axes", new long[] { 1 })));
+        graph.Node.Add(Node("Sub", new[] { "c1", "mean" }, "centred"));
+        graph.Node.Add(Node("Pow", new[] { "centred", "two" }, "sq"));
+        graph.Node.Add(Node("ReduceMean", new[] { "sq" }, "var", ("axes", new long[] { 1 })));
+        graph.Node.Add(Node("Add", new[] { "var", "eps" }, "var_eps"));
+        graph.Node.Add(Node("Sqrt", new[] { "var_eps" }, "std"));
+        graph.Node.Add(Node("Div", new[] { "centred", "std" }, "normed"));
+        graph.Node.Add(Node("Mul", new[] { "normed", "gain" }, "scaled"));
+        graph.Node.Add(Node("Softmax", new[] { "scaled" }, "probs", ("axis", 1L)));
+        graph.Node.Add(Node("Conv", new[] { "probs", "w2", "b2" }, "output"));
+        return Save(path, graph);
+    }
+
+    private static NodeProto Node(string op, string[] inputs, string output, params (string Name, object Value)[] attributes)
+    {
+        var node = new NodeProto { OpType = op, Name = output + "_" + op };
+        node.Input.AddRange(inputs);
+        node.Output.Add(output);
+        foreach (var (name, value) in attributes)
+        {
+            var a = new AttributeProto { Name = name };
+            if (value is long l) { a.Type = AttributeProto.Types.AttributeType.Int; a.I = l; }
+            else if (value is long[] ls) { a.Type = AttributeProto.Types.AttributeType.Ints; a.Ints.AddRange(ls); }
+            node.Attribute.Add(a);
+        }
+        return node;
+    }
+
+    private static string Save(string path, GraphProto graph)
+    {
+        var model = new ModelProto { IrVersion = 8, ProducerName = "PdnColorize.Tests", Graph = graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
+        File.WriteAllBytes(path, model.ToByteArray());
+        return path;
+    }
+
     private static string Conv(string path, int inChannels, int outChannels, float[] weights, float[] bias, int? size, int? batch)
     {
         var graph = new GraphProto { Name = "pdncolorize_fixture" };
@@ -47,11 +123,7 @@ public static class FixtureModels
         node.Input.Add("input"); node.Input.Add("w"); node.Input.Add("b");
         node.Output.Add("output");
         graph.Node.Add(node);
-
-        var model = new ModelProto { IrVersion = 8, ProducerName = "PdnColorize.Tests", Graph = graph };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
-        File.WriteAllBytes(path, model.ToByteArray());
-        return path;
+        return Save(path, graph);
     }
 
     private static ValueInfoProto Tensor4(string name, int? batch, int channels, int? size)

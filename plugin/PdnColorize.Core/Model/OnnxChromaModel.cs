@@ -1,36 +1,56 @@
 using PdnColorize.Engines;
+using PdnColorize.Engines.Providers;
 
 namespace PdnColorize.Core.Model;
 
-/// <summary>An <see cref="IChromaModel"/> over an Engines session and the model's manifest.</summary>
+/// <summary>How the user wants the model run; everything optional.</summary>
+public sealed record EngineChoice
+{
+    public Precision Precision { get; init; } = Precision.Auto;
+    public DeviceRequest Device { get; init; } = DeviceRequest.Auto;
+    public int? VramBudgetMiB { get; init; }
+    public string? CalibrationDirectory { get; init; }
+    public IReadOnlyDictionary<string, string> CudaOverrides { get; init; } = new Dictionary<string, string>();
+}
+
+/// <summary>An <see cref="IChromaModel"/> over an engine chosen by the provider ladder (NaN-guarded) and the model's manifest.</summary>
 public sealed class OnnxChromaModel : IChromaModel
 {
-    private readonly ChromaSession _session;
-
-    public OnnxChromaModel(ChromaSession session, ModelManifest manifest, int? sizeOverride = null)
+    public OnnxChromaModel(ChromaEngine engine, ModelManifest manifest, int? sizeOverride = null)
     {
-        _session = session;
+        Engine = engine;
         Manifest = manifest;
-        PreferredSize = session.Signature.ResolveSize(sizeOverride ?? manifest.InputSize);
+        PreferredSize = engine.Signature.ResolveSize(sizeOverride ?? manifest.InputSize);
     }
 
+    public ChromaEngine Engine { get; }
     public ModelManifest Manifest { get; }
-    public string Description => $"{Manifest.Id} on {_session.ExecutionProvider} (FP32, {PreferredSize}px)";
+    public string Description => $"{Manifest.Id} on {Engine.Summary}, {PreferredSize}px";
     public int PreferredSize { get; }
-    public bool DynamicSize => _session.Signature.DynamicSize;
-    public string ExecutionProvider => _session.ExecutionProvider;
+    public bool DynamicSize => Engine.Signature.DynamicSize;
 
-    /// <summary>Resolves a model (null = the embedded default) and opens it through the shared session cache.</summary>
-    public static OnnxChromaModel Load(string? idOrPath, int? sizeOverride = null, ModelStore? store = null)
+    /// <summary>Resolves a model (null = the embedded default) and opens it through the ladder and the session cache.</summary>
+    public static OnnxChromaModel Load(string? idOrPath, int? sizeOverride = null, ModelStore? store = null,
+        EngineChoice? choice = null, Action<string>? log = null, EngineFactory? factory = null)
     {
         var entry = (store ?? ModelStore.Default()).Resolve(idOrPath);
-        var session = SessionCache.Shared.GetCpu(entry.ModelPath);
-        return new OnnxChromaModel(session, entry.Manifest, sizeOverride);
+        choice ??= new EngineChoice();
+        factory ??= EngineFactory.Default(log);
+        var engine = factory.Open(new EngineRequest
+        {
+            ModelPath = entry.ModelPath,
+            Precision = choice.Precision,
+            Device = choice.Device,
+            VramBudgetMiB = choice.VramBudgetMiB,
+            CalibrationDirectory = choice.CalibrationDirectory,
+            CudaOverrides = choice.CudaOverrides,
+        });
+        return new OnnxChromaModel(engine, entry.Manifest, sizeOverride);
     }
 
     public void Predict(float[] gray, int batch, int height, int width, Span<float> ab, CancellationToken cancellation)
     {
-        if (_session.Signature.FixedBatch is 1 && batch > 1)
+        if (Engine.Signature.FixedBatch is 1 && batch > 1)
         {
             // Batch by repeated runs: the model was exported with N fixed to 1.
             long inPlane = 3L * height * width, outPlane = 2L * height * width;
@@ -38,10 +58,10 @@ public sealed class OnnxChromaModel : IChromaModel
             for (int n = 0; n < batch; n++)
             {
                 Array.Copy(gray, n * inPlane, one, 0, inPlane);
-                _session.Run(one, 1, height, width, ab.Slice((int)(n * outPlane), (int)outPlane), cancellation);
+                Engine.Run(one, 1, height, width, ab.Slice((int)(n * outPlane), (int)outPlane), cancellation);
             }
             return;
         }
-        _session.Run(gray, batch, height, width, ab, cancellation);
+        Engine.Run(gray, batch, height, width, ab, cancellation);
     }
 }

@@ -1,0 +1,91 @@
+using PdnColorize.Engines.Caching;
+
+namespace PdnColorize.Engines.Providers;
+
+/// <summary>
+/// Opens a model for a request: climbs the provider ladder, resolves Auto precision per provider, fetches the
+/// converted or calibrated variant, applies the VRAM budget, and wraps the session in the NaN guard.
+/// </summary>
+public sealed class EngineFactory
+{
+    private readonly SessionCache _sessions;
+    private readonly ModelVariants _variants;
+    private readonly UnsafePrecisions _unsafe;
+    private readonly Func<IReadOnlyList<string>> _compiledProviders;
+    private readonly Func<ProviderKind, EngineRequest, ProviderSettings, ChromaSession> _open;
+    private readonly Action<string> _log;
+
+    public EngineFactory(CacheStore cache, Action<string>? log = null, SessionCache? sessions = null,
+        Func<IReadOnlyList<string>>? compiledProviders = null,
+        Func<ProviderKind, EngineRequest, ProviderSettings, ChromaSession>? open = null)
+    {
+        _log = log ?? (_ => { });
+        Cache = cache;
+        _sessions = sessions ?? SessionCache.Shared;
+        _variants = new ModelVariants(cache, _log);
+        _unsafe = new UnsafePrecisions(Path.Combine(cache.Root, "unsafe-precisions.json"));
+        _compiledProviders = compiledProviders ?? (() => EngineInfo.CompiledProviders);
+        _open = open ?? OpenSession;
+    }
+
+    public CacheStore Cache { get; }
+
+    public static EngineFactory Default(Action<string>? log = null) => new(CacheStore.Default(log), log);
+
+    public ChromaEngine Open(EngineRequest request)
+    {
+        string sha = ModelFingerprint.Of(request.ModelPath);
+        var notes = new List<string>();
+        var compiled = _compiledProviders();
+
+        string? Precheck(ProviderKind kind)
+        {
+            string ortName = kind switch { ProviderKind.TensorRt => "TensorrtExecutionProvider", ProviderKind.Cuda => "CUDAExecutionProvider", _ => "CPUExecutionProvider" };
+            if (!compiled.Contains(ortName))
+                return $"this ONNX Runtime build has no {kind.Label()} provider (install the GPU runtime: pdncolorize-setup install --gpu cuda)";
+            return null;
+        }
+
+        ProviderSettings SettingsFor(ProviderKind kind, Precision precision) => new()
+        {
+            DeviceId = request.DeviceId,
+            Precision = precision,
+            GpuMemLimitBytes = kind.IsGpu() && request.VramBudgetMiB is { } mib ? (long)mib << 20 : null,
+            MinShape = request.MinShape, OptShape = request.OptShape, MaxShape = request.MaxShape,
+            CudaOverrides = request.CudaOverrides,
+        };
+
+        ChromaSession OpenAt(ProviderKind kind, Precision precision) => _open(kind, request, SettingsFor(kind, precision));
+
+        var (session, attempts) = ProviderLadder.Climb(EngineChoices.Ladder(request.Device), kind =>
+        {
+            var precision = request.Precision.Resolve(kind);
+            if (precision != Precision.Fp32 && _unsafe.IsUnsafe(sha, precision, kind))
+            {
+                notes.Add($"{precision.Label()} on {kind.Label()} produced NaN/Inf for this model before; using FP32.");
+                precision = Precision.Fp32;
+            }
+            return OpenAt(kind, precision);
+        }, Precheck);
+
+        var kindUsed = session.Provider;
+        foreach (var n in notes) _log(n);
+        return new ChromaEngine(session, attempts, () => OpenAt(kindUsed, Precision.Fp32), _unsafe, sha, _log, notes);
+    }
+
+    private ChromaSession OpenSession(ProviderKind kind, EngineRequest request, ProviderSettings settings)
+    {
+        if (kind == ProviderKind.TensorRt)
+        {
+            var key = new CacheKey(ModelFingerprint.Of(request.ModelPath), "trt", settings.Precision.ToString(), "-", Versions.Ort,
+                TensorRtVersion: "10", ComputeCapability: Gpu.Nvml.TryQuery(request.DeviceId)?.ComputeCapability);
+            string engineDir = Cache.Folder(key);
+            settings = settings with { EngineCacheDirectory = engineDir };
+            if (settings.Precision == Precision.Int8)
+                settings = settings with { Int8CalibrationTable = _variants.StageTensorRtTable(request.ModelPath, engineDir, request.CalibrationDirectory) };
+            return _sessions.Get(request.ModelPath, kind, settings);
+        }
+        string variant = _variants.PathFor(request.ModelPath, settings.Precision, kind, request.CalibrationDirectory);
+        return _sessions.Get(variant, kind, settings);
+    }
+}

@@ -1,0 +1,23 @@
+namespace PdnColorize.Engines.Providers;
+
+/// <summary>What a host asks of the engines for one model.</summary>
+public sealed record EngineRequest
+{
+    public required string ModelPath { get; init; }
+    public Precision Precision { get; init; } = Precision.Auto;
+    public DeviceRequest Device { get; init; } = DeviceRequest.Auto;
+    public int DeviceId { get; init; }
+
+    /// <summary>The user's VRAM cap in MiB (`--vram-budget`); null = 80 % of free memory.</summary>
+    public int? VramBudgetMiB { get; init; }
+
+    /// <summary>Folder of a `pdncolorize calibrate` output for INT8; null = the cache's default for this model.</summary>
+    public string? CalibrationDirectory { get; init; }
+
+    /// <summary>Shapes the planner may run (TensorRT profile); null = the model's preferred size, batch 1.</summary>
+    public RunShape? MinShape { get; init; }
+    public RunShape? OptShape { get; init; }
+    public RunShape? MaxShape { get; init; }
+
+    public IReadOnlyDictionary<string, string> CudaOverrides { get; init; } = new Dictionary<string, string>();
+}

@@ -1,0 +1,69 @@
+using PdnColorize.Engines.Caching;
+using PdnColorize.Engines.Conversion;
+
+namespace PdnColorize.Engines.Providers;
+
+/// <summary>Where an INT8 calibration lives: the output folder of `pdncolorize calibrate`.</summary>
+public static class CalibrationFiles
+{
+    /// <summary>ONNX Runtime's TensorRT calibration table (flatbuffers).</summary>
+    public const string TensorRtTable = "calibration.flatbuffers";
+
+    /// <summary>The QDQ INT8 model for the CPU and CUDA providers.</summary>
+    public const string QdqModel = "model.int8.qdq.onnx";
+
+    public const string Report = "report.json";
+
+    /// <summary>The default calibration folder of a model: in the cache, keyed by the model's SHA-256.</summary>
+    public static string DefaultDirectory(CacheStore cache, string modelSha256) =>
+        Path.Combine(cache.Root, "calibration-" + modelSha256[..24]);
+}
+
+/// <summary>
+/// Picks the model file a provider runs at a precision: TensorRT always takes the FP32 model and its own flags;
+/// CUDA and CPU take our FP16 conversion (cached) or the calibrated QDQ model.
+/// </summary>
+public sealed class ModelVariants(CacheStore cache, Action<string>? log = null)
+{
+    public CacheStore Cache { get; } = cache;
+
+    public string PathFor(string modelPath, Precision precision, ProviderKind provider, string? calibrationDirectory = null)
+    {
+        if (provider == ProviderKind.TensorRt || precision == Precision.Fp32) return modelPath;
+        string sha = ModelFingerprint.Of(modelPath);
+        if (precision == Precision.Fp16)
+        {
+            var key = new CacheKey(sha, "model", "fp16", Fp16Converter.Version, Caching.Versions.Ort);
+            return Cache.GetOrBuild(key, "model.fp16.onnx", temp =>
+            {
+                log?.Invoke($"converting {Path.GetFileName(modelPath)} to FP16 (once; cached)");
+                Fp16Converter.ConvertFile(modelPath, temp);
+            });
+        }
+        // INT8
+        string dir = calibrationDirectory ?? CalibrationFiles.DefaultDirectory(Cache, sha);
+        string qdq = Path.Combine(dir, CalibrationFiles.QdqModel);
+        if (!File.Exists(qdq))
+            throw new CalibrationMissingException(
+                $"INT8 needs a calibration of this model and none was found in {dir}. Make one with: " +
+                $"pdncolorize calibrate \"{modelPath}\" <folder of representative photos>");
+        return qdq;
+    }
+
+    /// <summary>The TensorRT table, copied into the engine cache folder where TensorRT looks for it.</summary>
+    public string StageTensorRtTable(string modelPath, string engineDirectory, string? calibrationDirectory)
+    {
+        string sha = ModelFingerprint.Of(modelPath);
+        string dir = calibrationDirectory ?? CalibrationFiles.DefaultDirectory(Cache, sha);
+        string table = Path.Combine(dir, CalibrationFiles.TensorRtTable);
+        if (!File.Exists(table))
+            throw new CalibrationMissingException(
+                $"TensorRT INT8 needs a calibration table and none was found in {dir}. Make one with: " +
+                $"pdncolorize calibrate \"{modelPath}\" <folder of representative photos>");
+        File.Copy(table, Path.Combine(engineDirectory, CalibrationFiles.TensorRtTable), overwrite: true);
+        return CalibrationFiles.TensorRtTable;
+    }
+}
+
+/// <summary>INT8 was asked for but the model has not been calibrated.</summary>
+public sealed class CalibrationMissingException(string message) : Exception(message);

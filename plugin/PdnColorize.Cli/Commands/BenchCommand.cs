@@ -1,0 +1,104 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using PdnColorize.Core.Diagnostics;
+using PdnColorize.Engines;
+using PdnColorize.Engines.Caching;
+using PdnColorize.Engines.Diagnostics;
+using PdnColorize.Engines.Providers;
+
+namespace PdnColorize.Cli.Commands;
+
+/// <summary>
+/// <c>pdncolorize bench</c>: model speed and memory per (size, precision, device), or with <c>--pipeline</c> the
+/// CPU-side work around the model. Each configuration gets a fresh session (and so its own memory measurement).
+/// </summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string?>("--model", "-m") { Description = "Model id or .onnx path. Default: the embedded model." };
+        var sizes = new Option<string>("--sizes") { Description = "Comma-separated input sizes.", DefaultValueFactory = _ => "256,512" };
+        var precisions = new Option<string>("--precision") { Description = "Comma-separated: auto, fp32, fp16, int8.", DefaultValueFactory = _ => "auto" };
+        var device = new Option<string>("--device") { Description = "auto, cpu, cuda, tensorrt.", DefaultValueFactory = _ => "auto" };
+        var batch = new Option<int>("--batch") { Description = "Batch size N.", DefaultValueFactory = _ => 1 };
+        var runs = new Option<int>("--runs") { Description = "Timed runs per configuration (median reported).", DefaultValueFactory = _ => 20 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed runs first.", DefaultValueFactory = _ => 3 };
+        var json = new Option<string?>("--json") { Description = "Write the results as a JSON list." };
+        var vram = new Option<int?>("--vram-budget") { Description = "GPU memory cap in MiB (CUDA arena limit)." };
+        var cudaOption = new Option<string[]>("--cuda-option") { Description = "Extra CUDA provider option key=value (repeatable), for measuring levers.", AllowMultipleArgumentsPerToken = false };
+        var pipeline = new Option<bool>("--pipeline") { Description = "Measure the CPU-side pipeline (no model) instead." };
+        var megapixels = new Option<double>("--megapixels") { Description = "--pipeline: test image size.", DefaultValueFactory = _ => 24 };
+        var threads = new Option<int>("--threads") { Description = "--pipeline: worker threads (1 = one core).", DefaultValueFactory = _ => 1 };
+
+        var command = new Command("bench", "Measure model speed and memory, or the CPU-side pipeline (--pipeline).");
+        foreach (var o in new Option[] { model, sizes, precisions, device, batch, runs, warmup, json, vram, cudaOption, pipeline, megapixels, threads })
+            command.Options.Add(o);
+        command.SetAction(parse =>
+        {
+            try
+            {
+                if (parse.GetValue(pipeline))
+                    return RunPipeline(parse.GetValue(megapixels), parse.GetValue(threads), parse.GetValue(json));
+                var request = new EngineRequest
+                {
+                    ModelPath = ModelStore.Default().Resolve(parse.GetValue(model)).ModelPath,
+                    Device = Parse(() => EngineChoices.ParseDevice(parse.GetValue(device)!)),
+                    VramBudgetMiB = parse.GetValue(vram),
+                    CudaOverrides = ParseOptions(parse.GetValue(cudaOption) ?? []),
+                };
+                var results = new List<BenchResult>();
+                foreach (string p in parse.GetValue(precisions)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                foreach (int size in ParseSizes(parse.GetValue(sizes)!))
+                {
+                    using var sessions = new SessionCache();
+                    var factory = new EngineFactory(CacheStore.Default(Console.Error.WriteLine), Console.Error.WriteLine, sessions);
+                    var r = EngineBenchmark.Run(factory, request with { Precision = Parse(() => EngineChoices.ParsePrecision(p)) },
+                        Path.GetFileNameWithoutExtension(request.ModelPath), size, parse.GetValue(batch), parse.GetValue(warmup), parse.GetValue(runs));
+                    results.Add(r);
+                    Console.WriteLine(JsonSerializer.Serialize(r));
+                }
+                if (parse.GetValue(json) is { } path) File.WriteAllText(path, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+                return ExitCodes.Ok;
+            }
+            catch (Exception e)
+            {
+                return ErrorReport.Report(e);
+            }
+        });
+        return command;
+    }
+
+    private static int RunPipeline(double megapixels, int threads, string? json)
+    {
+        if (megapixels is <= 0 or > 256) throw new UsageException("--megapixels must lie in (0, 256].");
+        int width = (int)Math.Round(Math.Sqrt(megapixels * 1e6 * 1.5)), height = (int)Math.Round(megapixels * 1e6 / width);
+        HostMemory.ResetPeak();
+        var image = PipelineBenchmark.TestCard(width, height);
+        var timings = PipelineBenchmark.Run(image, threads);
+        double imageMiB = 4.0 * width * height / 1048576;
+        Console.WriteLine($"pipeline bench: {width}x{height} ({width * (double)height / 1e6:F1} MP), {threads} thread(s), image {imageMiB:F0} MiB BGRA");
+        foreach (var t in timings)
+            Console.WriteLine($"  {t.Stage,-42} {t.Milliseconds,8:F0} ms  {t.NanosecondsPerPixel,6:F2} ns/pixel");
+        double peak = HostMemory.PeakMiB();
+        Console.WriteLine($"  host peak {peak:F0} MiB = {peak / imageMiB:F2} x the image's BGRA bytes (process total, runtime included)");
+        if (json is not null)
+            File.WriteAllText(json, JsonSerializer.Serialize(new { width, height, threads, stages = timings, host_peak_mib = peak, image_mib = imageMiB }));
+        return ExitCodes.Ok;
+    }
+
+    private static T Parse<T>(Func<T> parse)
+    {
+        try { return parse(); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+    }
+
+    private static IEnumerable<int> ParseSizes(string text) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s =>
+            int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v >= 32 && v <= 4096 && v % 32 == 0
+                ? v : throw new UsageException($"--sizes takes multiples of 32 in 32..4096; got '{s}'."));
+
+    private static Dictionary<string, string> ParseOptions(string[] pairs) => pairs.ToDictionary(
+        p => p.Split('=', 2)[0].Trim(),
+        p => p.Contains('=') ? p.Split('=', 2)[1].Trim() : throw new UsageException($"--cuda-option takes key=value; got '{p}'."));
+}

@@ -1,0 +1,142 @@
+using PdnColorize.Engines.Caching;
+using PdnColorize.Engines.Providers;
+using PdnColorize.Tests.Shared;
+
+namespace PdnColorize.Engines.Tests;
+
+public class ProviderLadderTests
+{
+    private static readonly string[] AllCompiled = { "TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider" };
+
+    [Fact]
+    public void Auto_climbs_TensorRT_then_CUDA_then_CPU_and_says_why_each_was_skipped()
+    {
+        using var dir = new TempDir();
+        string model = FixtureModels.Plumbing(dir.File("m.onnx"));
+        var tried = new List<ProviderKind>();
+        using var sessions = new SessionCache();
+        var factory = new EngineFactory(new CacheStore(dir.File("cache")), sessions: sessions, compiledProviders: () => AllCompiled,
+            open: (kind, req, settings) =>
+            {
+                tried.Add(kind);
+                return kind switch
+                {
+                    ProviderKind.TensorRt => throw new DllNotFoundException("Unable to load libonnxruntime_providers_tensorrt.so: libnvinfer.so.10: cannot open shared object file"),
+                    ProviderKind.Cuda => throw new InvalidOperationException("CUDA failure 100: no CUDA-capable device is detected"),
+                    _ => sessions.Get(req.ModelPath, kind, settings),
+                };
+            });
+        var engine = factory.Open(new EngineRequest { ModelPath = model });
+        Assert.Equal(new[] { ProviderKind.TensorRt, ProviderKind.Cuda, ProviderKind.Cpu }, tried);
+        Assert.Equal(ProviderKind.Cpu, engine.Provider);
+        Assert.Equal(Precision.Fp32, engine.Precision); // Auto on the CPU
+        Assert.Contains("TensorRT skipped: TensorRT 10 libraries not found", engine.Summary);
+        Assert.Contains("CUDA skipped: no NVIDIA driver or no NVIDIA GPU", engine.Summary);
+    }
+
+    [Fact]
+    public void Providers_missing_from_the_ORT_build_are_skipped_without_trying()
+    {
+        using var dir = new TempDir();
+        string model = FixtureModels.Plumbing(dir.File("m.onnx"));
+        var tried = new List<ProviderKind>();
+        using var sessions = new SessionCache();
+        var factory = new EngineFactory(new CacheStore(dir.File("cache")), sessions: sessions, compiledProviders: () => new[] { "CPUExecutionProvider" },
+            open: (kind, req, settings) => { tried.Add(kind); return sessions.Get(req.ModelPath, kind, settings); });
+        var engine = factory.Open(new EngineRequest { ModelPath = model });
+        Assert.Equal(new[] { ProviderKind.Cpu }, tried);
+        Assert.Equal(2, engine.Attempts.Count(a => !a.Succeeded));
+        Assert.All(engine.Attempts.Where(a => !a.Succeeded), a => Assert.Contains("install the GPU runtime", a.Detail));
+    }
+
+    [Fact]
+    public void Asking_for_CUDA_alone_fails_clearly_when_it_cannot_start()
+    {
+        using var dir = new TempDir();
+        var factory = new EngineFactory(new CacheStore(dir.File("cache")), compiledProviders: () => new[] { "CPUExecutionProvider" });
+        var e = Assert.Throws<ProviderUnavailableException>(() =>
+            factory.Open(new EngineRequest { ModelPath = FixtureModels.Plumbing(dir.File("m.onnx")), Device = DeviceRequest.Cuda }));
+        Assert.Contains("CUDA", e.Message);
+        Assert.Single(e.Attempts);
+    }
+
+    [Fact]
+    public void A_broken_model_is_a_model_problem_not_a_provider_problem()
+    {
+        using var dir = new TempDir();
+        var factory = new EngineFactory(new CacheStore(dir.File("cache")), compiledProviders: () => new[] { "CPUExecutionProvider" });
+        Assert.Throws<ModelContractException>(() =>
+            factory.Open(new EngineRequest { ModelPath = FixtureModels.WrongOutputChannels(dir.File("m.onnx")), Device = DeviceRequest.Cpu }));
+    }
+
+    [Theory]
+    [InlineData(Precision.Auto, ProviderKind.Cuda, Precision.Fp16)]
+    [InlineData(Precision.Auto, ProviderKind.TensorRt, Precision.Fp16)]
+    [InlineData(Precision.Auto, ProviderKind.Cpu, Precision.Fp32)]
+    [InlineData(Precision.Int8, ProviderKind.Cpu, Precision.Int8)]
+    public void Auto_precision_depends_on_the_provider(Precision asked, ProviderKind provider, Precision expected) =>
+        Assert.Equal(expected, asked.Resolve(provider));
+
+    [Theory]
+    [InlineData("libcudnn.so.9: cannot open shared object file", "cuDNN 9")]
+    [InlineData("libcublasLt.so.13: cannot open", "CUDA 13 runtime")]
+    [InlineData("CUDA failure 2: out of memory", "not enough GPU memory")]
+    public void Provider_failures_are_explained(string message, string expected) =>
+        Assert.Contains(expected, ProviderFailure.Explain(ProviderKind.Cuda, new Exception(message)));
+}
+
+public class ProviderOptionTests
+{
+    [Fact]
+    public void Cuda_options_save_memory_and_honour_the_budget()
+    {
+        var o = CudaOptionSet.Build(new ProviderSettings { Precision = Precision.Fp16, GpuMemLimitBytes = 2L << 30, DeviceId = 1 });
+        Assert.Equal("kSameAsRequested", o["arena_extend_strategy"]);
+        Assert.Equal("0", o["cudnn_conv_use_max_workspace"]);
+        Assert.Equal("HEURISTIC", o["cudnn_conv_algo_search"]);
+        Assert.Equal((2L << 30).ToString(), o["gpu_mem_limit"]);
+        Assert.Equal("1", o["device_id"]);
+        Assert.Equal("1", o["prefer_nhwc"]);
+        Assert.False(CudaOptionSet.Build(new ProviderSettings()).ContainsKey("gpu_mem_limit"));
+        var overridden = CudaOptionSet.Build(new ProviderSettings { CudaOverrides = new Dictionary<string, string> { ["cudnn_conv_algo_search"] = "EXHAUSTIVE" } });
+        Assert.Equal("EXHAUSTIVE", overridden["cudnn_conv_algo_search"]);
+    }
+
+    [Fact]
+    public void TensorRT_options_per_precision_with_caches_and_profile()
+    {
+        var shapes = new ProviderSettings
+        {
+            EngineCacheDirectory = "/cache/trt", MinShape = new RunShape(1, 256, 256), OptShape = new RunShape(4, 512, 512), MaxShape = new RunShape(8, 512, 512),
+        };
+        var fp32 = TensorRtOptionSet.Build(shapes with { Precision = Precision.Fp32 }, "input");
+        Assert.Equal("0", fp32["trt_fp16_enable"]);
+        Assert.Equal("0", fp32["trt_int8_enable"]);
+        Assert.Equal("/cache/trt", fp32["trt_engine_cache_path"]);
+        Assert.Equal("1", fp32["trt_timing_cache_enable"]);
+        Assert.Equal("input:1x3x256x256", fp32["trt_profile_min_shapes"]);
+        Assert.Equal("input:4x3x512x512", fp32["trt_profile_opt_shapes"]);
+        Assert.Equal("input:8x3x512x512", fp32["trt_profile_max_shapes"]);
+
+        var fp16 = TensorRtOptionSet.Build(shapes with { Precision = Precision.Fp16 }, "input");
+        Assert.Equal("1", fp16["trt_fp16_enable"]);
+
+        var int8 = TensorRtOptionSet.Build(shapes with { Precision = Precision.Int8, Int8CalibrationTable = "calibration.flatbuffers" }, "input");
+        Assert.Equal("1", int8["trt_int8_enable"]);
+        Assert.Equal("1", int8["trt_fp16_enable"]); // layers INT8 cannot take run in FP16, not FP32
+        Assert.Equal("calibration.flatbuffers", int8["trt_int8_calibration_table_name"]);
+        Assert.Equal("0", int8["trt_int8_use_native_calibration_table"]);
+
+        var e = Assert.Throws<InvalidOperationException>(() => TensorRtOptionSet.Build(shapes with { Precision = Precision.Int8 }, "input"));
+        Assert.Contains("pdncolorize calibrate", e.Message);
+    }
+
+    [Fact]
+    public void Without_GPU_libraries_appending_a_GPU_provider_throws_and_leaves_nothing_behind()
+    {
+        // This machine's ORT build is CPU-only: the constructor or the append throws, the ladder catches it.
+        using var options = new Microsoft.ML.OnnxRuntime.SessionOptions();
+        Assert.ThrowsAny<Exception>(() => ProviderConfigurator.Append(options, ProviderKind.Cuda, new ProviderSettings(), "input"));
+        Assert.ThrowsAny<Exception>(() => ProviderConfigurator.Append(options, ProviderKind.TensorRt, new ProviderSettings(), "input"));
+    }
+}
