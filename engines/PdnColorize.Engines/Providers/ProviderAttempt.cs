@@ -55,9 +55,9 @@ public static class ProviderLadder
                 attempts.Add(new ProviderAttempt(rung, true, "ok"));
                 return (result, attempts);
             }
-            catch (OperationCanceledException)
+            catch (Exception e) when (e is OperationCanceledException or CalibrationMissingException)
             {
-                throw;
+                throw; // cancelled, or INT8 without a calibration: another provider would not change that
             }
             catch (ModelContractException) when (rung == ProviderKind.Cpu)
             {

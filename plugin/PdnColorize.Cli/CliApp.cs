@@ -1,0 +1,36 @@
+using System.CommandLine;
+using PdnColorize.Cli.Commands;
+using Spectre.Console;
+
+namespace PdnColorize.Cli;
+
+/// <summary>Builds the verb tree and runs it. Parse errors are bad arguments: exit 2, message on stderr.</summary>
+public static class CliApp
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("PdnColorize: colourise black-and-white photos with an ONNX model.");
+        root.Subcommands.Add(ColorizeCommand.Create());
+        root.Subcommands.Add(BatchCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(DoctorCommand.Create());
+        root.Subcommands.Add(ModelsCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
+        return root;
+    }
+
+    public static int Run(string[] args)
+    {
+        // Logs and pipes get whole table rows rather than the 80 columns Spectre assumes without a terminal.
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 160);
+        var parse = Build().Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+                Console.Error.WriteLine($"pdncolorize: {error.Message}");
+            Console.Error.WriteLine("Run 'pdncolorize --help' (or 'pdncolorize <verb> --help') for usage.");
+            return ExitCodes.BadInput;
+        }
+        return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    }
+}

@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using PdnColorize.Core.Model;
+using PdnColorize.Core.Pipeline;
+using PdnColorize.Core.Pixels;
+using PdnColorize.Imaging;
+
+namespace PdnColorize.Cli;
+
+/// <summary>Timings of one file, in milliseconds.</summary>
+public sealed record JobTimings(double DecodeMs, double ModelMs, double ComposeMs, double SaveMs)
+{
+    public double TotalMs => DecodeMs + ModelMs + ComposeMs + SaveMs;
+}
+
+/// <summary>The outcome of one colourised file.</summary>
+public sealed record JobResult(string Input, string Output, int Width, int Height, ChromaField Chroma, JobTimings Timings);
+
+/// <summary>
+/// The file-to-file work shared by colorize and batch: decode, check, build the selection, predict, compose, save.
+/// The model is loaded once per job and reused for every file.
+/// </summary>
+public sealed class ColorizeJob
+{
+    /// <summary>Images smaller than this on either side are refused (there is nothing sensible to colourise).</summary>
+    public const int MinSide = 8;
+
+    private readonly PipelineRequest _request;
+    private IChromaModel? _model;
+
+    public ColorizeJob(PipelineRequest request) => _request = request;
+
+    /// <summary>Loads (or returns) the model; throws ModelContractException when it is missing or malformed.</summary>
+    public IChromaModel Model => _model ??= OnnxChromaModel.Load(_request.Model, _request.Size, choice: _request.Engine, log: Console.Error.WriteLine);
+
+    public ColorizeSettings Settings => _request.Settings;
+
+    public static void RequireColourisableSize(BgraImage image, string path)
+    {
+        if (image.Width < MinSide || image.Height < MinSide)
+            throw new UsageException($"'{path}' is {image.Width}x{image.Height}: images smaller than {MinSide}x{MinSide} pixels cannot be colourised.");
+    }
+
+    /// <summary>Refuses an output that would overwrite the input.</summary>
+    public static void RequireDistinct(string input, string output)
+    {
+        var comparison = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        if (string.Equals(Path.GetFullPath(input), Path.GetFullPath(output), comparison))
+            throw new UsageException($"the output '{output}' is the input file; choose another output path with -o.");
+    }
+
+    /// <summary>The selection of --region and --mask for this image (both: the mask inside the region); null = everything.</summary>
+    public SelectionMask? SelectionFor(BgraImage image)
+    {
+        SelectionMask? selection = null;
+        if (_request.Region is { } region)
+        {
+            if (!image.Bounds.Contains(region))
+                throw new UsageException($"--region {region} lies outside the {image.Width}x{image.Height} image.");
+            selection = SelectionMask.Rectangle(region);
+        }
+        if (_request.MaskPath is { } maskPath)
+        {
+            var mask = ImageCodec.LoadMask(maskPath, image.Width, image.Height)
+                       ?? throw new UsageException($"the mask '{maskPath}' selects no pixels (it is black or fully transparent).");
+            if (selection is not null)
+            {
+                var both = mask.Bounds.Intersect(selection.Bounds);
+                if (both.IsEmpty) throw new UsageException($"the mask '{maskPath}' selects no pixels inside --region {selection.Bounds}.");
+                var coverage = new byte[both.Area];
+                for (int y = 0; y < both.Height; y++)
+                    for (int x = 0; x < both.Width; x++)
+                        coverage[y * both.Width + x] = mask.Coverage(both.X + x, both.Y + y);
+                mask = new SelectionMask(both, coverage);
+            }
+            selection = mask;
+        }
+        return selection;
+    }
+
+    /// <summary>Colourises <paramref name="input"/> into <paramref name="output"/> (PNG or JPEG by extension).</summary>
+    public JobResult Run(string input, string output, CancellationToken cancellation)
+    {
+        RequireDistinct(input, output);
+        ImageCodec.CheckWritable(output);
+
+        var clock = Stopwatch.StartNew();
+        var image = ImageCodec.Load(input);
+        RequireColourisableSize(image, input);
+        var selection = SelectionFor(image);
+        double decodeMs = clock.Elapsed.TotalMilliseconds;
+
+        var model = Model;
+        var colorizer = new Colorizer(model);
+        clock.Restart();
+        var chroma = colorizer.Predict(image, selection, Settings, cancellation);
+        double modelMs = clock.Elapsed.TotalMilliseconds;
+        clock.Restart();
+        colorizer.Compose(image, image, chroma, selection, Settings, null, cancellation);
+        double composeMs = clock.Elapsed.TotalMilliseconds;
+
+        clock.Restart();
+        ImageCodec.Save(image, output, cancellation: cancellation);
+        double saveMs = clock.Elapsed.TotalMilliseconds;
+        return new JobResult(input, output, image.Width, image.Height, chroma, new JobTimings(decodeMs, modelMs, composeMs, saveMs));
+    }
+}

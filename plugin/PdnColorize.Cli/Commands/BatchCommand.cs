@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Globalization;
+using PdnColorize.Imaging;
+using Spectre.Console;
+
+namespace PdnColorize.Cli.Commands;
+
+/// <summary>
+/// <c>pdncolorize batch &lt;in-dir&gt; &lt;out-dir&gt; [options]</c>: every image file of in-dir (not its sub-folders) to
+/// <c>out-dir/&lt;stem&gt;.png</c>. Bad files are recorded and skipped. Exit 0 when every file succeeded, 1 when some
+/// failed, 2 for bad arguments (missing in-dir, no images, in-dir = out-dir), 3 when the model fails (it would fail
+/// for every file, so the batch stops).
+/// </summary>
+public static class BatchCommand
+{
+    public static Command Create()
+    {
+        var inDir = new Argument<string>("in-dir") { Description = "Folder of photos (PNG, JPEG, WebP, BMP); sub-folders are not read." };
+        var outDir = new Argument<string>("out-dir") { Description = "Folder for the results, created when missing; each is <stem>.png." };
+        var options = new PipelineOptions(selection: true);
+
+        var command = new Command("batch",
+            "Colourise every photo in a folder (not its sub-folders) into out-dir/<stem>.png, moving past bad files. " +
+            "Exit 0: all ok; 1: some files failed (listed at the end); 2: bad arguments; 3: model problem.");
+        command.Arguments.Add(inDir);
+        command.Arguments.Add(outDir);
+        options.AddTo(command);
+        command.SetAction((parse, cancellation) =>
+        {
+            try
+            {
+                return Task.FromResult(Run(parse.GetValue(inDir)!, parse.GetValue(outDir)!, new ColorizeJob(options.Read(parse)), cancellation));
+            }
+            catch (Exception e)
+            {
+                return Task.FromResult(ErrorReport.Report(e));
+            }
+        });
+        return command;
+    }
+
+    private sealed record Outcome(string File, bool Ok, string Detail);
+
+    private static int Run(string inDir, string outDir, ColorizeJob job, CancellationToken cancellation)
+    {
+        if (!Directory.Exists(inDir)) throw new UsageException($"the input folder '{inDir}' does not exist.");
+        string inFull = Path.GetFullPath(inDir), outFull = Path.GetFullPath(outDir);
+        if (string.Equals(Path.TrimEndingDirectorySeparator(inFull), Path.TrimEndingDirectorySeparator(outFull), StringComparison.Ordinal))
+            throw new UsageException("the output folder is the input folder; choose another one so no photo is overwritten.");
+        if (File.Exists(outFull)) throw new UsageException($"the output folder '{outDir}' is a file.");
+
+        var files = Directory.EnumerateFiles(inDir).Where(ImageCodec.IsInputExtension).Order(StringComparer.Ordinal).ToList();
+        if (files.Count == 0)
+            throw new UsageException($"no image files ({string.Join(", ", ImageCodec.InputExtensions)}) in '{inDir}'.");
+
+        try { Directory.CreateDirectory(outFull); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"the output folder '{outDir}' cannot be created: {e.Message}");
+        }
+
+        _ = job.Model; // a missing or malformed model stops the batch before any file (exit 3)
+
+        var outcomes = new List<Outcome>();
+        var written = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        bool plain = !ConsoleUi.Interactive;
+        ConsoleUi.WithProgress($"Colourising {files.Count} photos", files.Count, advance =>
+        {
+            for (int i = 0; i < files.Count; i++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                string file = files[i];
+                string name = Path.GetFileName(file);
+                string target = Path.Combine(outDir, Path.GetFileNameWithoutExtension(file) + ".png");
+                Outcome outcome;
+                if (written.TryGetValue(target, out var earlier))
+                {
+                    outcome = new Outcome(name, false, $"skipped: {Path.GetFileName(target)} was already written from {earlier}");
+                }
+                else
+                {
+                    try
+                    {
+                        var result = job.Run(file, target, cancellation);
+                        written[target] = name;
+                        outcome = new Outcome(name, true,
+                            $"{result.Width}x{result.Height} -> {target} ({result.Timings.TotalMs.ToString("F0", CultureInfo.InvariantCulture)} ms)");
+                    }
+                    catch (Exception e) when (ErrorReport.IsPerFile(e))
+                    {
+                        outcome = new Outcome(name, false, ErrorReport.Classify(e).Message);
+                    }
+                }
+                outcomes.Add(outcome);
+                if (plain) Console.WriteLine($"[{i + 1}/{files.Count}] {(outcome.Ok ? "ok" : "FAILED")} {name}: {outcome.Detail}");
+                advance($"{i + 1}/{files.Count} {name}");
+            }
+        });
+
+        int ok = outcomes.Count(o => o.Ok), failed = outcomes.Count - ok;
+        var summary = new Table().Title("Batch summary").AddColumn("Result").AddColumn(new TableColumn("Files").RightAligned());
+        summary.AddRow("[green]ok[/]", ok.ToString(CultureInfo.InvariantCulture));
+        summary.AddRow("[red]failed[/]", failed.ToString(CultureInfo.InvariantCulture));
+        AnsiConsole.Write(summary);
+        if (failed > 0)
+        {
+            var reasons = new Table().Title("Failed files").AddColumn("File").AddColumn("Reason");
+            foreach (var o in outcomes.Where(o => !o.Ok)) reasons.AddRow(ConsoleUi.Cell(o.File), ConsoleUi.Cell(o.Detail));
+            AnsiConsole.Write(reasons);
+        }
+        Console.WriteLine($"{ok} ok, {failed} failed; results in {outDir} ({job.Model.Description}).");
+        return failed == 0 ? ExitCodes.Ok : ExitCodes.Other;
+    }
+}

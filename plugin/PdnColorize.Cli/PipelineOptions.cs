@@ -1,0 +1,204 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using PdnColorize.Core.Model;
+using PdnColorize.Core.Pipeline;
+using PdnColorize.Engines.Providers;
+using PdnColorize.Core.Pixels;
+
+namespace PdnColorize.Cli;
+
+/// <summary>What the colourising verbs were asked to do, validated.</summary>
+public sealed record PipelineRequest(
+    string? Model,
+    int? Size,
+    ColorizeSettings Settings,
+    PixelRect? Region,
+    string? MaskPath)
+{
+    /// <summary>Device, precision, VRAM budget and calibration for the engines.</summary>
+    public EngineChoice Engine { get; init; } = new();
+}
+
+/// <summary>
+/// The options shared by colorize, batch and eval, defined once and validated in <see cref="Read"/>.
+/// </summary>
+public sealed class PipelineOptions
+{
+    public static readonly string[] Precisions = ["auto", "fp32", "fp16", "int8"];
+    public static readonly string[] Devices = ["auto", "cpu", "cuda", "tensorrt"];
+    public static readonly string[] Details = ["auto", "global", "fine"];
+
+    private readonly bool _selection;
+
+    public PipelineOptions(bool selection)
+    {
+        _selection = selection;
+        Strength.Validators.Add(r => InRange(r, Strength, 0, 2));
+        Context.Validators.Add(r => InRange(r, Context, 0, 1));
+        Size.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is { } s && (s < 32 || s > 4096)) r.AddError($"--size must lie in 32..4096; got {s}.");
+        });
+        Threads.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 0) r.AddError("--threads must be 0 (all cores) or more.");
+        });
+        VramBudget.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is <= 0) r.AddError("--vram-budget must be a positive number of MiB.");
+        });
+        Region.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } text && ParseRegion(text, out var error) is null) r.AddError(error);
+        });
+    }
+
+    public Option<string?> Model { get; } = new("--model", "-m")
+    {
+        Description = "Model id (see 'models list') or path to an .onnx file. Default: the embedded model.",
+        HelpName = "id|path",
+    };
+
+    public Option<string> Precision { get; } = new Option<string>("--precision")
+    {
+        Description = "Numeric precision: auto, fp32, fp16, int8.",
+        DefaultValueFactory = _ => "auto",
+    }.AcceptOnlyFromAmong(Precisions);
+
+    public Option<string> Device { get; } = new Option<string>("--device")
+    {
+        Description = "Execution device: auto, cpu, cuda, tensorrt.",
+        DefaultValueFactory = _ => "auto",
+    }.AcceptOnlyFromAmong(Devices);
+
+    public Option<double> Strength { get; } = new("--strength", "-s")
+    {
+        Description = "0 = unchanged, 1 = the model's colours, up to 2 = stronger colours.",
+        DefaultValueFactory = _ => 1.0,
+    };
+
+    public Option<string> Detail { get; } = new Option<string>("--detail")
+    {
+        Description = "Detail mode: auto, global, fine.",
+        DefaultValueFactory = _ => "auto",
+    }.AcceptOnlyFromAmong(Details);
+
+    public Option<string?> Region { get; } = new("--region")
+    {
+        Description = "Colourise only this rectangle, x,y,w,h in pixels (it must lie inside the image).",
+        HelpName = "x,y,w,h",
+    };
+
+    public Option<string?> Mask { get; } = new("--mask")
+    {
+        Description = "Colourise only where this mask is white (gray = partly). A mask with transparency uses its alpha. Same size as the image.",
+        HelpName = "mask.png",
+    };
+
+    public Option<int?> VramBudget { get; } = new("--vram-budget")
+    {
+        Description = "Most GPU memory to use, in MiB.",
+        HelpName = "MiB",
+    };
+
+    public Option<string?> Calibration { get; } = new("--calibration")
+    {
+        Description = "INT8: folder written by 'pdncolorize calibrate'. Default: the calibration cached for this model.",
+        HelpName = "dir",
+    };
+
+    public Option<int?> Size { get; } = new("--size")
+    {
+        Description = "Run the model at this size (multiple of 32) instead of its own; ignored by fixed-size models.",
+        HelpName = "N",
+    };
+
+    public Option<double> Context { get; } = new("--context")
+    {
+        Description = "Context margin around a region or mask, as a fraction of its larger side (0..1).",
+        DefaultValueFactory = _ => 0.25,
+    };
+
+    public Option<int> Threads { get; } = new("--threads")
+    {
+        Description = "Threads for full-resolution work; 0 = all cores.",
+        DefaultValueFactory = _ => 0,
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Model);
+        command.Options.Add(Precision);
+        command.Options.Add(Device);
+        command.Options.Add(Strength);
+        command.Options.Add(Detail);
+        if (_selection)
+        {
+            command.Options.Add(Region);
+            command.Options.Add(Mask);
+        }
+        command.Options.Add(VramBudget);
+        command.Options.Add(Calibration);
+        command.Options.Add(Size);
+        command.Options.Add(Context);
+        command.Options.Add(Threads);
+    }
+
+    /// <exception cref="UsageException">An option asks for something not available in this build.</exception>
+    public PipelineRequest Read(ParseResult parse)
+    {
+        var engine = new EngineChoice
+        {
+            Precision = EngineChoices.ParsePrecision(parse.GetValue(Precision) ?? "auto"),
+            Device = EngineChoices.ParseDevice(parse.GetValue(Device) ?? "auto"),
+            VramBudgetMiB = parse.GetValue(VramBudget),
+            CalibrationDirectory = parse.GetValue(Calibration),
+        };
+        string detail = parse.GetValue(Detail) ?? "auto";
+        if (detail is "fine")
+            throw new UsageException("--detail fine is not available yet: this build runs the global pass only (use auto or global).");
+
+        var settings = new ColorizeSettings
+        {
+            Strength = parse.GetValue(Strength),
+            ContextMargin = parse.GetValue(Context),
+            Detail = detail == "global" ? DetailMode.Global : DetailMode.Auto,
+            Threads = parse.GetValue(Threads),
+        };
+        PixelRect? region = null;
+        string? mask = null;
+        if (_selection)
+        {
+            if (parse.GetValue(Region) is { } text) region = ParseRegion(text, out _);
+            mask = parse.GetValue(Mask);
+        }
+        return new PipelineRequest(parse.GetValue(Model), parse.GetValue(Size), settings, region, mask) { Engine = engine };
+    }
+
+    /// <summary>"x,y,w,h" with x, y >= 0 and w, h > 0; null (and a message) otherwise.</summary>
+    public static PixelRect? ParseRegion(string text, out string error)
+    {
+        error = "";
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var values = new int[4];
+        if (parts.Length != 4 || !parts.Select((p, i) => int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out values[i])).All(ok => ok))
+        {
+            error = $"--region must be x,y,w,h in whole pixels; got '{text}'.";
+            return null;
+        }
+        if (values[0] < 0 || values[1] < 0 || values[2] <= 0 || values[3] <= 0)
+        {
+            error = $"--region needs x, y >= 0 and w, h > 0; got '{text}'.";
+            return null;
+        }
+        return new PixelRect(values[0], values[1], values[2], values[3]);
+    }
+
+    private static void InRange(OptionResult r, Option<double> option, double min, double max)
+    {
+        double v = r.GetValueOrDefault<double>();
+        if (!(v >= min && v <= max))
+            r.AddError($"{option.Name} must lie in {min.ToString(CultureInfo.InvariantCulture)}..{max.ToString(CultureInfo.InvariantCulture)}; got {v.ToString(CultureInfo.InvariantCulture)}.");
+    }
+}

@@ -1,0 +1,84 @@
+using PdnColorize.Imaging;
+using PdnColorize.Tests.Shared;
+using SkiaSharp;
+
+namespace PdnColorize.Cli.Tests;
+
+public sealed class BatchTests(CliFixture fixture) : IClassFixture<CliFixture>, IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private CliResult Run(params string[] args) => CliProcess.Run(_dir.Path, fixture.UserModels, args);
+
+    private string InDir => _dir.File("in");
+    private string OutDir => _dir.File("out");
+
+    [Fact]
+    public void Continues_past_bad_files_and_exits_1()
+    {
+        Directory.CreateDirectory(InDir);
+        ImageCodec.Save(TestImages.Gray(48, 32), Path.Combine(InDir, "a-good.png"));
+        File.WriteAllBytes(Path.Combine(InDir, "b-good.jpg"), CliFixture.Encode(TestImages.Gray(40, 40), SKEncodedImageFormat.Jpeg));
+        var png = CliFixture.Encode(TestImages.Colour(64, 64), SKEncodedImageFormat.Png);
+        File.WriteAllBytes(Path.Combine(InDir, "c-corrupt.png"), png[..(png.Length / 2)]);
+        ImageCodec.Save(TestImages.Gray(4, 4), Path.Combine(InDir, "d-tiny.png"));
+        File.WriteAllText(Path.Combine(InDir, "readme.txt"), "not an image, not even looked at");
+
+        var r = Run("batch", InDir, OutDir, "--model", fixture.Plumbing);
+
+        Assert.True(r.ExitCode == 1, r.ToString());
+        Assert.Equal(["a-good.png", "b-good.png"], Directory.GetFiles(OutDir).Select(Path.GetFileName).Order());
+        Assert.Contains("2 ok, 2 failed", r.Stdout);
+        Assert.Contains("c-corrupt.png", r.Stdout);
+        Assert.Contains("truncated", r.Stdout);
+        Assert.Contains("smaller than 8x8", r.Stdout);
+        Assert.Contains("Batch summary", r.Stdout);
+        Assert.DoesNotContain("readme", r.Stdout);
+        // Plain progress lines, since the output is not a terminal.
+        Assert.Contains("[1/4] ok a-good.png", r.Stdout);
+    }
+
+    [Fact]
+    public void All_good_exits_0_and_creates_the_output_folder()
+    {
+        Directory.CreateDirectory(InDir);
+        ImageCodec.Save(TestImages.Gray(32, 32), Path.Combine(InDir, "one.png"));
+        ImageCodec.Save(TestImages.Gray(24, 40), Path.Combine(InDir, "two.png"));
+        var r = Run("batch", InDir, OutDir, "--model", fixture.Plumbing, "--strength", "0.5");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("2 ok, 0 failed", r.Stdout);
+        Assert.True(File.Exists(Path.Combine(OutDir, "one.png")));
+        Assert.True(File.Exists(Path.Combine(OutDir, "two.png")));
+    }
+
+    [Fact]
+    public void Bad_arguments_exit_2()
+    {
+        var missing = Run("batch", _dir.File("nowhere"), OutDir, "--model", fixture.Plumbing);
+        Assert.True(missing.ExitCode == 2, missing.ToString());
+        Assert.Contains("does not exist", missing.Stderr);
+
+        Directory.CreateDirectory(InDir);
+        var empty = Run("batch", InDir, OutDir, "--model", fixture.Plumbing);
+        Assert.True(empty.ExitCode == 2, empty.ToString());
+        Assert.Contains("no image files", empty.Stderr);
+
+        ImageCodec.Save(TestImages.Gray(32, 32), Path.Combine(InDir, "one.png"));
+        var same = Run("batch", InDir, InDir, "--model", fixture.Plumbing);
+        Assert.True(same.ExitCode == 2, same.ToString());
+        Assert.False(Directory.Exists(OutDir));
+        Assert.Equal(["one.png"], Directory.GetFiles(InDir).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Model_problem_stops_the_batch_with_exit_3()
+    {
+        Directory.CreateDirectory(InDir);
+        ImageCodec.Save(TestImages.Gray(32, 32), Path.Combine(InDir, "one.png"));
+        var r = Run("batch", InDir, OutDir, "--model", fixture.WrongOutput);
+        Assert.True(r.ExitCode == 3, r.ToString());
+        Assert.False(File.Exists(Path.Combine(OutDir, "one.png")));
+    }
+}
