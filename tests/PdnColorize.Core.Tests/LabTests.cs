@@ -125,4 +125,33 @@ public class LabTests
             Assert.Equal(l, CieLab.FromSrgb(g, g, g).L, 6);
         }
     }
+
+    [Fact]
+    public void A_pixel_converts_the_same_whatever_the_row_split()
+    {
+        // Paint.NET renders in tiles of any width: a pixel's bytes must not depend on where its row piece ends.
+        Gen.Byte.Array[4 * 53].Select(Gen.Int[1, 52]).Sample(t =>
+        {
+            var (bgra, cut) = t;
+            int n = bgra.Length / 4;
+            (float[], float[], float[]) Run(int from, int count)
+            {
+                var l = new float[count]; var a = new float[count]; var b = new float[count];
+                LabRow.FromBgra(bgra.AsSpan(4 * from, 4 * count), l, a, b);
+                LabRow.ToLinearRgbInPlace(l, a, b);
+                return (l, a, b);
+            }
+            var whole = Run(0, n);
+            var left = Run(0, cut);
+            var right = Run(cut, n - cut);
+            Assert.Equal(whole.Item1, left.Item1.Concat(right.Item1));
+            Assert.Equal(whole.Item2, left.Item2.Concat(right.Item2));
+            Assert.Equal(whole.Item3, left.Item3.Concat(right.Item3));
+            var lw = new float[n]; var lp = new float[n];
+            LabRow.LightnessFromBgra(bgra, lw);
+            LabRow.LightnessFromBgra(bgra.AsSpan(0, 4 * cut), lp.AsSpan(0, cut));
+            LabRow.LightnessFromBgra(bgra.AsSpan(4 * cut), lp.AsSpan(cut));
+            Assert.Equal(lw, lp);
+        });
+    }
 }

@@ -49,12 +49,29 @@ public static class LabRow
                 vl[k] = L; va[k] = A; vb[k] = B;
             }
             i = vl.Length * Vector<float>.Count;
+            if (i < n) Tail(l[i..n], a[i..n], b[i..n], LabOf);
+            return;
         }
         for (; i < n; i++)
         {
             var (L, A, B) = LabOf(l[i], a[i], b[i]);
             l[i] = L; a[i] = A; b[i] = B;
         }
+    }
+
+    /// <summary>
+    /// The last partial vector of a row goes through the same vector kernel (padded), so a pixel's result never
+    /// depends on where a row or tile happens to end.
+    /// </summary>
+    private static void Tail(Span<float> x, Span<float> y, Span<float> z,
+        Func<Vector<float>, Vector<float>, Vector<float>, (Vector<float>, Vector<float>, Vector<float>)> kernel)
+    {
+        int w = Vector<float>.Count;
+        Span<float> tx = stackalloc float[w], ty = stackalloc float[w], tz = stackalloc float[w];
+        x.CopyTo(tx); y.CopyTo(ty); z.CopyTo(tz);
+        var (rx, ry, rz) = kernel(new Vector<float>(tx), new Vector<float>(ty), new Vector<float>(tz));
+        rx.CopyTo(tx); ry.CopyTo(ty); rz.CopyTo(tz);
+        tx[..x.Length].CopyTo(x); ty[..y.Length].CopyTo(y); tz[..z.Length].CopyTo(z);
     }
 
     /// <summary>L* only of a BGRA row. Y is summed from three tables premultiplied by the matrix row, one load each.</summary>
@@ -71,6 +88,14 @@ public static class LabRow
             var vl = MemoryMarshal.Cast<float, Vector<float>>(l[..n]);
             for (int k = 0; k < vl.Length; k++) vl[k] = LightnessOfY(vl[k]);
             k0 = vl.Length * Vector<float>.Count;
+            if (k0 < n)
+            {
+                Span<float> t = stackalloc float[Vector<float>.Count];
+                l[k0..n].CopyTo(t);
+                LightnessOfY(new Vector<float>(t)).CopyTo(t);
+                t[..(n - k0)].CopyTo(l[k0..n]);
+            }
+            return;
         }
         for (int i = k0; i < n; i++) l[i] = LightnessOfY(l[i]);
     }
@@ -94,6 +119,8 @@ public static class LabRow
                 vl[k] = R; va[k] = G; vb[k] = B;
             }
             i = vl.Length * Vector<float>.Count;
+            if (i < n) Tail(l[i..n], a[i..n], b[i..n], RgbOf);
+            return;
         }
         for (; i < n; i++)
         {
@@ -123,11 +150,23 @@ public static class LabRow
             var scale = new Vector<float>(SrgbTables.EncodeSteps);
             var half = new Vector<float>(0.5f);
             for (int k = 0; k < v.Length; k++)
-                vi[k] = Vector.ConvertToInt32(Vector.Min(Vector.Max(v[k], Vector<float>.Zero), Vector<float>.One) * scale + half);
+                vi[k] = Index(v[k], scale, half);
             i = v.Length * Vector<float>.Count;
+            if (i < n)
+            {
+                Span<float> t = stackalloc float[Vector<float>.Count];
+                linear[i..n].CopyTo(t);
+                var idx = Index(new Vector<float>(t), scale, half);
+                for (int j = i; j < n; j++) ints[j] = idx[j - i];
+            }
+            return;
         }
         for (; i < n; i++) ints[i] = (int)(Math.Clamp(linear[i], 0f, 1f) * SrgbTables.EncodeSteps + 0.5f);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<int> Index(Vector<float> v, Vector<float> scale, Vector<float> half) =>
+        Vector.ConvertToInt32(Vector.Min(Vector.Max(v, Vector<float>.Zero), Vector<float>.One) * scale + half);
 
     /// <summary>The 8-bit sRGB value of an index made by <see cref="ToEncodeIndicesInPlace"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -211,7 +250,12 @@ public static class LabRow
         if (Vector.GreaterThanOrEqualAll(lo, Vector<float>.Zero) && Vector.LessThanOrEqualAll(hi, Vector<float>.One))
             return (r, g, bl); // the common case: every lane already in gamut
         var t = Vector.Min(Limit(r, y), Vector.Min(Limit(g, y), Limit(bl, y)));
-        return (y + t * (r - y), y + t * (g - y), y + t * (bl - y));
+        // Lanes already in gamut keep their exact values (y + 1*(c - y) need not round back to c), so a pixel's
+        // result does not depend on its neighbours in the vector.
+        var keep = Vector.Equals(t, Vector<float>.One);
+        return (Vector.ConditionalSelect(keep, r, y + t * (r - y)),
+                Vector.ConditionalSelect(keep, g, y + t * (g - y)),
+                Vector.ConditionalSelect(keep, bl, y + t * (bl - y)));
     }
 
     /// <summary>How far toward channel value c one may go from gray y: (1-y)/(c-y) above 1, y/(y-c) below 0, else 1.</summary>
@@ -258,6 +302,7 @@ public static class LabRow
         float g = x * (float)CieLab.N10 + y * (float)CieLab.N11 + z * (float)CieLab.N12;
         float bl = x * (float)CieLab.N20 + y * (float)CieLab.N21 + z * (float)CieLab.N22;
         float t = MathF.Min(Limit(r, y), MathF.Min(Limit(g, y), Limit(bl, y)));
+        if (t == 1f) return (r, g, bl);
         return (y + t * (r - y), y + t * (g - y), y + t * (bl - y));
     }
 

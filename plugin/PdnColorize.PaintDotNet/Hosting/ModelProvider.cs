@@ -1,0 +1,35 @@
+using PdnColorize.Core.Model;
+using PdnColorize.Engines;
+
+namespace PdnColorize.PaintDotNet.Hosting;
+
+public sealed record ModelChoice(string Id, string DisplayName, bool Embedded);
+
+/// <summary>The models the dialog offers and how one is opened: the seam through which tests inject fakes.</summary>
+public interface IModelProvider
+{
+    /// <summary>Installed models, embedded ones first (the default model first of all).</summary>
+    IReadOnlyList<ModelChoice> List();
+
+    /// <summary>Opens a model (empty id = the embedded default) for the planned device and precision.</summary>
+    IChromaModel Open(string modelId, ExecutionPlan plan);
+}
+
+/// <summary>Models from <see cref="ModelStore"/>, opened through Core's ONNX loader.</summary>
+public sealed class StoreModelProvider(ModelStore? store = null) : IModelProvider
+{
+    private ModelStore Store => store ?? ModelStore.Default();
+
+    public IReadOnlyList<ModelChoice> List() =>
+        Store.List()
+            .DistinctBy(e => e.Manifest.Id, StringComparer.OrdinalIgnoreCase)
+            .Select(e => new ModelChoice(e.Manifest.Id, e.Embedded ? $"{e.Manifest.Name} (built in)" : e.Manifest.Name, e.Embedded))
+            .ToList();
+
+    public IChromaModel Open(string modelId, ExecutionPlan plan)
+    {
+        NativeRuntime.EnsureLoaded();
+        // Core opens CPU FP32 sessions today; the plan says so, and will carry EP and precision once Engines can.
+        return OnnxChromaModel.Load(string.IsNullOrEmpty(modelId) ? null : modelId, store: Store);
+    }
+}

@@ -1,0 +1,72 @@
+using PdnColorize.Core.Model;
+using PdnColorize.PaintDotNet;
+using PdnColorize.PaintDotNet.Hosting;
+
+namespace PdnColorize.PaintDotNet.Tests;
+
+/// <summary>A stand-in colouriser: ab from the gray input, counting runs; can block, fail or return NaN.</summary>
+internal sealed class FakeModel : IChromaModel
+{
+    private int _calls;
+    public Func<float, (float A, float B)> Map { get; init; } = g => (40f, 30f - 20f * g);
+    public Exception? Throw { get; init; }
+    public bool BlockUntilCancelled { get; init; }
+    public bool ReturnNaN { get; init; }
+    public ManualResetEventSlim Entered { get; } = new();
+    public ManualResetEventSlim SawCancellation { get; } = new();
+
+    public int Calls => Volatile.Read(ref _calls);
+    public string Description => "fake";
+    /// <summary>64 px: Auto detail keeps the test images (about 2x this) to the global pass, one Predict call a run.</summary>
+    public int PreferredSize { get; init; } = 64;
+    public bool DynamicSize => true;
+
+    public void Predict(float[] gray, int batch, int height, int width, Span<float> ab, CancellationToken cancellation)
+    {
+        Interlocked.Increment(ref _calls);
+        Entered.Set();
+        if (BlockUntilCancelled)
+        {
+            cancellation.WaitHandle.WaitOne(TimeSpan.FromSeconds(20));
+            if (cancellation.IsCancellationRequested) SawCancellation.Set();
+            cancellation.ThrowIfCancellationRequested();
+        }
+        if (Throw is not null) throw Throw;
+        int plane = height * width;
+        for (int i = 0; i < plane; i++)
+        {
+            var (a, b) = ReturnNaN ? (float.NaN, float.NaN) : Map(gray[i]);
+            ab[i] = a;
+            ab[plane + i] = b;
+        }
+    }
+}
+
+internal sealed class FakeModels(IChromaModel model, params ModelChoice[] choices) : IModelProvider
+{
+    public readonly List<(string Id, ExecutionPlan Plan)> Opened = new();
+    public IReadOnlyList<ModelChoice> List() => choices.Length > 0 ? choices : [new ModelChoice("pdnc-compact-v1", "Compact (built in)", true)];
+    public IChromaModel Open(string modelId, ExecutionPlan plan)
+    {
+        lock (Opened) Opened.Add((modelId, plan));
+        return model;
+    }
+}
+
+internal sealed class FixedAdvisor(string line = "CPU, FP32 (no GPU here)") : IExecutionAdvisor
+{
+    public ExecutionPlan Plan(DeviceChoice device, PrecisionChoice precision) => new("CPU", PrecisionChoice.FP32, line);
+}
+
+internal static class TestEffects
+{
+    /// <summary>An effect over a fake model, with its own cache (no grace: cancellation is immediate).</summary>
+    public static ColorizeEffect Create(IChromaModel model, out ChromaCache cache, IModelProvider? models = null)
+    {
+        cache = new ChromaCache(abandonGrace: TimeSpan.Zero);
+        return new ColorizeEffect(new EffectServices(models ?? new FakeModels(model), new FixedAdvisor(), cache));
+    }
+
+    public static ColorizeEffect Create(IModelProvider models, ChromaCache cache, IExecutionAdvisor? advisor = null) =>
+        new(new EffectServices(models, advisor ?? new FixedAdvisor(), cache));
+}
