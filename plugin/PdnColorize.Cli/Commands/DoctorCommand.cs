@@ -2,6 +2,9 @@ using System.CommandLine;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using PdnColorize.Engines;
+using PdnColorize.Engines.Caching;
+using PdnColorize.Engines.Gpu;
+using PdnColorize.Engines.Providers;
 using Spectre.Console;
 
 namespace PdnColorize.Cli.Commands;
@@ -55,6 +58,17 @@ public static class DoctorCommand
         }
         AnsiConsole.Write(providers);
 
+        var gpu = new Table().Title("NVIDIA GPU (NVML)").AddColumn("").AddColumn("");
+        gpu.HideHeaders();
+        if (Attempt(() => Nvml.Unavailable ?? "") is { Length: > 0 } why)
+            gpu.AddRow("status", ConsoleUi.Cell(why + ": the GPU cannot be used; everything runs on the CPU"));
+        else
+            for (int i = 0; i < Nvml.DeviceCount(); i++)
+                if (Nvml.TryQuery(i) is { } g)
+                    gpu.AddRow($"GPU {i}", ConsoleUi.Cell($"{g.Name}, compute {g.ComputeCapability}, {g.FreeMiB} of {g.TotalMiB} MiB free, driver {g.DriverVersion}"));
+        AnsiConsole.Write(gpu);
+        Console.WriteLine($"Cache folder: {CacheStore.DefaultRoot()}");
+
         var store = ModelStore.Default();
         var folders = new Table().Title("Model folders").AddColumn("kind").AddColumn("folder").AddColumn("exists");
         folders.AddRow("embedded", ConsoleUi.Cell(store.EmbeddedDirectory), Directory.Exists(store.EmbeddedDirectory) ? "yes" : "no");
@@ -77,6 +91,9 @@ public static class DoctorCommand
         Console.WriteLine(hasDefault
             ? $"Default model '{ModelStore.DefaultModelId}': found."
             : $"Default model '{ModelStore.DefaultModelId}': MISSING (colorize without --model will fail; pass --model id|path).");
+        if (hasDefault)
+            Console.WriteLine("With --device auto --precision auto the default model runs on: " + Attempt(() =>
+                EngineFactory.Default().Open(new EngineRequest { ModelPath = store.Resolve(null).ModelPath }).Summary));
     }
 
     private static string Attempt(Func<string> read)

@@ -20,8 +20,8 @@ public interface IExecutionAdvisor
 }
 
 /// <summary>
-/// Today's advisor: probes ONNX Runtime's providers once and knows what the model loader can open
-/// (Core's loader opens CPU FP32 sessions only, so a usable GPU is reported but not yet used).
+/// Probes ONNX Runtime's providers once for the dialog's "Runs on" line; the engines' ladder, which opens the
+/// session, has the last word and falls back with a reason when a provider fails to start.
 /// </summary>
 public sealed class ProbeExecutionAdvisor(Func<IReadOnlyList<ProviderStatus>> probe, bool loaderRunsOnGpu = false, bool loaderRunsInt8 = false)
     : IExecutionAdvisor
@@ -36,7 +36,7 @@ public sealed class ProbeExecutionAdvisor(Func<IReadOnlyList<ProviderStatus>> pr
     {
         NativeRuntime.EnsureLoaded();
         return EngineInfo.ProbeProviders();
-    });
+    }, loaderRunsOnGpu: true, loaderRunsInt8: true);
 
     public ExecutionPlan Plan(DeviceChoice device, PrecisionChoice precision)
     {

@@ -1,5 +1,6 @@
 using PdnColorize.Core.Model;
 using PdnColorize.Engines;
+using PdnColorize.Engines.Providers;
 
 namespace PdnColorize.PaintDotNet.Hosting;
 
@@ -29,7 +30,18 @@ public sealed class StoreModelProvider(ModelStore? store = null) : IModelProvide
     public IChromaModel Open(string modelId, ExecutionPlan plan)
     {
         NativeRuntime.EnsureLoaded();
-        // Core opens CPU FP32 sessions today; the plan says so, and will carry EP and precision once Engines can.
-        return OnnxChromaModel.Load(string.IsNullOrEmpty(modelId) ? null : modelId, store: Store);
+        // The engines' ladder makes the final choice (and falls back with a reason); the plan narrows it.
+        var choice = new EngineChoice
+        {
+            Device = plan.OnGpu ? DeviceRequest.Auto : DeviceRequest.Cpu,
+            Precision = plan.Precision switch
+            {
+                PrecisionChoice.FP32 => Precision.Fp32,
+                PrecisionChoice.FP16 => Precision.Fp16,
+                PrecisionChoice.INT8 => Precision.Int8,
+                _ => Precision.Auto,
+            },
+        };
+        return OnnxChromaModel.Load(string.IsNullOrEmpty(modelId) ? null : modelId, store: Store, choice: choice);
     }
 }
