@@ -45,8 +45,8 @@ public static class CudaOptionSet
         var o = new Dictionary<string, string>
         {
             ["device_id"] = s.DeviceId.ToString(CultureInfo.InvariantCulture),
-            // Grow the arena by what is asked, not by doubling: the last doubling is what overshoots budgets.
-            ["arena_extend_strategy"] = "kSameAsRequested",
+            // arena_extend_strategy stays ORT's kNextPowerOfTwo: kSameAsRequested was predicted to save memory and
+            // measured 350 MiB *more* (2053 vs 1703 MiB, DDColor-tiny@512 FP16, H200, docs/performance.md).
             // cuDNN's max workspace buys little for these convolutions and costs hundreds of MiB.
             ["cudnn_conv_use_max_workspace"] = "0",
             // Heuristic choice avoids exhaustive benchmarking's transient workspace spikes and slow first run.
@@ -55,10 +55,18 @@ public static class CudaOptionSet
         };
         // prefer_nhwc stays off: predicted to help FP16 tensor cores, it measured 19.3 vs 14.0 ms (DDColor-tiny@512,
         // H200) because ConvNeXt's channel-last layer norms then need a transpose around every convolution.
-        if (s.GpuMemLimitBytes is { } limit) o["gpu_mem_limit"] = limit.ToString(CultureInfo.InvariantCulture);
+        if (s.GpuMemLimitBytes is { } limit) o["gpu_mem_limit"] = ArenaLimit(limit).ToString(CultureInfo.InvariantCulture);
         foreach (var (k, v) in s.CudaOverrides) o[k] = v;
         return o;
     }
+
+    /// <summary>
+    /// The CUDA context and cuDNN/cuBLAS handles live outside ORT's arena (about 750 MiB on the H200: the embedded
+    /// model's whole process peaked at 787-830 MiB), so the arena gets the user's budget minus that reserve.
+    /// </summary>
+    public const long ContextReserveBytes = 768L << 20;
+
+    public static long ArenaLimit(long budgetBytes) => Math.Max(256L << 20, budgetBytes - ContextReserveBytes);
 }
 
 /// <summary>TensorRT provider options: precision flags, calibration table, engine and timing caches, one profile.</summary>
