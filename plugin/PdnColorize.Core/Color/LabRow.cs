@@ -37,41 +37,7 @@ public static class LabRow
         int n = l.Length;
         if (a.Length < n || b.Length < n || bgra.Length < 4 * n) throw new ArgumentException("row buffers are too short");
         BgraToLinear(bgra, l, a, b); // l<-R, a<-G, b<-B
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var vl = MemoryMarshal.Cast<float, Vector<float>>(l[..n]);
-            var va = MemoryMarshal.Cast<float, Vector<float>>(a[..n]);
-            var vb = MemoryMarshal.Cast<float, Vector<float>>(b[..n]);
-            for (int k = 0; k < vl.Length; k++)
-            {
-                var (L, A, B) = LabOf(vl[k], va[k], vb[k]);
-                vl[k] = L; va[k] = A; vb[k] = B;
-            }
-            i = vl.Length * Vector<float>.Count;
-            if (i < n) Tail(l[i..n], a[i..n], b[i..n], LabOf);
-            return;
-        }
-        for (; i < n; i++)
-        {
-            var (L, A, B) = LabOf(l[i], a[i], b[i]);
-            l[i] = L; a[i] = A; b[i] = B;
-        }
-    }
-
-    /// <summary>
-    /// The last partial vector of a row goes through the same vector kernel (padded), so a pixel's result never
-    /// depends on where a row or tile happens to end.
-    /// </summary>
-    private static void Tail(Span<float> x, Span<float> y, Span<float> z,
-        Func<Vector<float>, Vector<float>, Vector<float>, (Vector<float>, Vector<float>, Vector<float>)> kernel)
-    {
-        int w = Vector<float>.Count;
-        Span<float> tx = stackalloc float[w], ty = stackalloc float[w], tz = stackalloc float[w];
-        x.CopyTo(tx); y.CopyTo(ty); z.CopyTo(tz);
-        var (rx, ry, rz) = kernel(new Vector<float>(tx), new Vector<float>(ty), new Vector<float>(tz));
-        rx.CopyTo(tx); ry.CopyTo(ty); rz.CopyTo(tz);
-        tx[..x.Length].CopyTo(x); ty[..y.Length].CopyTo(y); tz[..z.Length].CopyTo(z);
+        Map3<LabKernel>(l[..n], a[..n], b[..n]);
     }
 
     /// <summary>L* only of a BGRA row. Y is summed from three tables premultiplied by the matrix row, one load each.</summary>
@@ -104,29 +70,53 @@ public static class LabRow
     /// Lab to linear RGB in [0,1], in place (l,a,b become r,g,b). Out-of-gamut colours are pulled toward the gray
     /// of the same luminance Y just enough to fit, so L* is kept exactly while hue is kept and chroma shrinks.
     /// </summary>
-    public static void ToLinearRgbInPlace(Span<float> l, Span<float> a, Span<float> b)
+    public static void ToLinearRgbInPlace(Span<float> l, Span<float> a, Span<float> b) =>
+        Map3<RgbKernel>(l, a[..l.Length], b[..l.Length]);
+
+    /// <summary>A per-pixel function of three planes, in vector and scalar form (the same formulas).</summary>
+    private interface IKernel3
     {
-        int n = l.Length;
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        static abstract (Vector<float>, Vector<float>, Vector<float>) Apply(Vector<float> x, Vector<float> y, Vector<float> z);
+        static abstract (float, float, float) Apply(float x, float y, float z);
+    }
+
+    private struct LabKernel : IKernel3
+    {
+        public static (Vector<float>, Vector<float>, Vector<float>) Apply(Vector<float> x, Vector<float> y, Vector<float> z) => LabOf(x, y, z);
+        public static (float, float, float) Apply(float x, float y, float z) => LabOf(x, y, z);
+    }
+
+    private struct RgbKernel : IKernel3
+    {
+        public static (Vector<float>, Vector<float>, Vector<float>) Apply(Vector<float> x, Vector<float> y, Vector<float> z) => RgbOf(x, y, z);
+        public static (float, float, float) Apply(float x, float y, float z) => RgbOf(x, y, z);
+    }
+
+    /// <summary>
+    /// Applies a kernel in place over three rows. Generic over a struct so the JIT inlines the kernel into the loop.
+    /// The last partial vector goes through the same vector kernel (padded), so a pixel's result never depends on
+    /// where its row or tile happens to end.
+    /// </summary>
+    private static void Map3<TKernel>(Span<float> x, Span<float> y, Span<float> z) where TKernel : struct, IKernel3
+    {
+        int n = x.Length;
+        if (!Vector.IsHardwareAccelerated)
         {
-            var vl = MemoryMarshal.Cast<float, Vector<float>>(l[..n]);
-            var va = MemoryMarshal.Cast<float, Vector<float>>(a[..n]);
-            var vb = MemoryMarshal.Cast<float, Vector<float>>(b[..n]);
-            for (int k = 0; k < vl.Length; k++)
-            {
-                var (R, G, B) = RgbOf(vl[k], va[k], vb[k]);
-                vl[k] = R; va[k] = G; vb[k] = B;
-            }
-            i = vl.Length * Vector<float>.Count;
-            if (i < n) Tail(l[i..n], a[i..n], b[i..n], RgbOf);
+            for (int i = 0; i < n; i++) (x[i], y[i], z[i]) = TKernel.Apply(x[i], y[i], z[i]);
             return;
         }
-        for (; i < n; i++)
-        {
-            var (R, G, B) = RgbOf(l[i], a[i], b[i]);
-            l[i] = R; a[i] = G; b[i] = B;
-        }
+        var vx = MemoryMarshal.Cast<float, Vector<float>>(x);
+        var vy = MemoryMarshal.Cast<float, Vector<float>>(y);
+        var vz = MemoryMarshal.Cast<float, Vector<float>>(z);
+        for (int k = 0; k < vx.Length; k++) (vx[k], vy[k], vz[k]) = TKernel.Apply(vx[k], vy[k], vz[k]);
+        int done = vx.Length * Vector<float>.Count;
+        if (done == n) return;
+        int w = Vector<float>.Count;
+        Span<float> tx = stackalloc float[w], ty = stackalloc float[w], tz = stackalloc float[w];
+        x[done..].CopyTo(tx); y[done..].CopyTo(ty); z[done..].CopyTo(tz);
+        var (rx, ry, rz) = TKernel.Apply(new Vector<float>(tx), new Vector<float>(ty), new Vector<float>(tz));
+        rx.CopyTo(tx); ry.CopyTo(ty); rz.CopyTo(tz);
+        tx[..(n - done)].CopyTo(x[done..]); ty[..(n - done)].CopyTo(y[done..]); tz[..(n - done)].CopyTo(z[done..]);
     }
 
     /// <summary>
