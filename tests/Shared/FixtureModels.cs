@@ -89,6 +89,55 @@ public static class FixtureModels
         return Save(path, graph);
     }
 
+    /// <summary>
+    /// A small residual conv net shaped like the embedded model's blocks, for INT8 calibration: Conv+Relu, Conv+Relu,
+    /// an Add joining the two (a skip), and a 1x1 Conv to ab. Deterministic random weights; every activation is float.
+    /// </summary>
+    public static string ConvReluNet(string path)
+    {
+        var graph = new GraphProto { Name = "conv_relu_net" };
+        graph.Input.Add(Tensor4("input", null, 3, null));
+        graph.Output.Add(Tensor4("output", null, 2, null));
+        var rng = new Random(11);
+        float[] W(int n, double scale) => Enumerable.Range(0, n).Select(_ => (float)((rng.NextDouble() * 2 - 1) * scale)).ToArray();
+        graph.Initializer.Add(Floats("cw1", W(8 * 3 * 9, 0.6), 8, 3, 3, 3));
+        graph.Initializer.Add(Floats("cb1", W(8, 0.2), 8));
+        graph.Initializer.Add(Floats("cw2", W(8 * 8 * 9, 0.25), 8, 8, 3, 3));
+        graph.Initializer.Add(Floats("cb2", W(8, 0.2), 8));
+        graph.Initializer.Add(Floats("cw3", W(2 * 8, 12), 2, 8, 1, 1));
+        graph.Initializer.Add(Floats("cb3", new[] { 3f, -5f }, 2));
+        var pads = ("pads", (object)new long[] { 1, 1, 1, 1 });
+        graph.Node.Add(Node("Conv", new[] { "input", "cw1", "cb1" }, "conv1", pads));
+        graph.Node.Add(Node("Relu", new[] { "conv1" }, "relu1"));
+        graph.Node.Add(Node("Conv", new[] { "relu1", "cw2", "cb2" }, "conv2", pads));
+        graph.Node.Add(Node("Relu", new[] { "conv2" }, "relu2"));
+        graph.Node.Add(Node("Add", new[] { "relu1", "relu2" }, "joined"));
+        graph.Node.Add(Node("Conv", new[] { "joined", "cw3", "cb3" }, "output"));
+        return Save(path, graph);
+    }
+
+    /// <summary>
+    /// A contract-shaped model that computes nothing in float32: the input is cast to float16, sliced to two channels
+    /// and cast back. Calibration has no float activation to work on.
+    /// </summary>
+    public static string NoFloatActivations(string path)
+    {
+        var graph = new GraphProto { Name = "no_float_activations" };
+        graph.Input.Add(Tensor4("input", null, 3, null));
+        graph.Output.Add(Tensor4("output", null, 2, null));
+        foreach (var (name, value) in new[] { ("starts", 0L), ("ends", 2L), ("axes", 1L) })
+        {
+            var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+            t.Dims.Add(1);
+            t.Int64Data.Add(value);
+            graph.Initializer.Add(t);
+        }
+        graph.Node.Add(Node("Cast", new[] { "input" }, "half", ("to", (long)TensorProto.Types.DataType.Float16)));
+        graph.Node.Add(Node("Slice", new[] { "half", "starts", "ends", "axes" }, "sliced"));
+        graph.Node.Add(Node("Cast", new[] { "sliced" }, "output", ("to", (long)TensorProto.Types.DataType.Float)));
+        return Save(path, graph);
+    }
+
     private static NodeProto Node(string op, string[] inputs, string output, params (string Name, object Value)[] attributes)
     {
         var node = new NodeProto { OpType = op, Name = output + "_" + op };

@@ -24,7 +24,7 @@ public static class CalibrateCommand
         var method = new Option<string>("--method")
         {
             Description = "How each tensor's range is chosen: minmax, percentile (of |x|), entropy (TensorRT's KL-divergence search).",
-            DefaultValueFactory = _ => "entropy",
+            DefaultValueFactory = _ => "percentile",
         }.AcceptOnlyFromAmong("minmax", "percentile", "entropy");
         var percentile = new Option<double>("--percentile")
         {
@@ -84,7 +84,7 @@ public static class CalibrateCommand
         {
             try
             {
-                return Task.FromResult(Run(parse.GetValue(model)!, parse.GetValue(images)!, RangeMethods.Parse(parse.GetValue(method) ?? "entropy"),
+                return Task.FromResult(Run(parse.GetValue(model)!, parse.GetValue(images)!, RangeMethods.Parse(parse.GetValue(method) ?? "percentile"),
                     parse.GetValue(percentile), parse.GetValue(samples), parse.GetValue(validation), parse.GetValue(size), parse.GetValue(output),
                     parse.GetValue(force), parse.GetValue(tail), cancellation));
             }
