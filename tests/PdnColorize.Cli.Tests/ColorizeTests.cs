@@ -223,12 +223,14 @@ public sealed class ColorizeTests(CliFixture fixture) : IClassFixture<CliFixture
         Assert.Contains("CPU FP16", r.Stdout);
     }
 
-    [Theory]
-    [InlineData("--detail", "fine")]
-    public void Options_not_available_yet(string option, string value)
+    [Fact]
+    public void Fine_detail_runs_and_writes_the_result()
     {
-        string input = GrayPng("in.png");
-        AssertRefused(Run("colorize", input, "-o", _dir.File("out.png"), "--model", fixture.Plumbing, option, value), 2, "not available yet", _dir.File("out.png"));
+        string input = GrayPng("in.png", 200, 120);
+        string output = _dir.File("fine.png");
+        var r = Run("colorize", input, "-o", output, "--model", fixture.Plumbing, "--detail", "fine", "--size", "64");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.True(File.Exists(output));
     }
 
     [Fact]

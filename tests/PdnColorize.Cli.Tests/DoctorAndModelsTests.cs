@@ -46,7 +46,7 @@ public sealed class DoctorAndModelsTests(CliFixture fixture) : IClassFixture<Cli
         var verify = CliProcess.Run(_dir.Path, models, "models", "verify");
         Assert.True(verify.ExitCode == 3, verify.ToString());
         Assert.Contains("FAILED", verify.Stdout);
-        Assert.Contains("1 ok, 1 failed", verify.Stdout);
+        Assert.Matches(@"\b\d+ ok, 1 failed", verify.Stdout); // the embedded model, when built, verifies too
 
         // A user model is usable by id.
         string input = _dir.File("in.png");
