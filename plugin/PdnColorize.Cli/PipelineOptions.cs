@@ -156,14 +156,12 @@ public sealed class PipelineOptions
             CalibrationDirectory = parse.GetValue(Calibration),
         };
         string detail = parse.GetValue(Detail) ?? "auto";
-        if (detail is "fine")
-            throw new UsageException("--detail fine is not available yet: this build runs the global pass only (use auto or global).");
 
         var settings = new ColorizeSettings
         {
             Strength = parse.GetValue(Strength),
             ContextMargin = parse.GetValue(Context),
-            Detail = detail == "global" ? DetailMode.Global : DetailMode.Auto,
+            Detail = detail switch { "global" => DetailMode.Global, "fine" => DetailMode.Fine, _ => DetailMode.Auto },
             Threads = parse.GetValue(Threads),
         };
         PixelRect? region = null;

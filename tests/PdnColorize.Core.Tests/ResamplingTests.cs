@@ -110,3 +110,23 @@ public class BilinearSamplerPropertyTests
         });
     }
 }
+
+public class RowUpsamplerCacheTests
+{
+    [Fact]
+    public void Going_back_to_an_earlier_band_never_returns_one_row_for_both_neighbours()
+    {
+        // A thread that composes a lower band and then an upper one asks for grid rows out of order.
+        var grid = Enumerable.Range(0, 8 * 6).Select(i => (float)(i / 8)).ToArray(); // row r holds value r
+        var taps = new UpsampleTaps(8, 6, 64, 48, 0, 64, nearest: false);
+        var up = new RowUpsampler(taps, grid);
+        var expected = new float[64];
+        var got = new float[64];
+        foreach (int y in new[] { 40, 41, 5, 6, 30, 2, 45 })
+        {
+            up.Sample(0, y, got);
+            new RowUpsampler(taps, grid).Sample(0, y, expected); // a fresh cache: nothing to get wrong
+            Assert.Equal(expected, got);
+        }
+    }
+}

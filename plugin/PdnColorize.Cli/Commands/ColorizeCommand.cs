@@ -53,6 +53,6 @@ public static class ColorizeCommand
         return $"colorized {r.Input} -> {r.Output} ({r.Width}x{r.Height}) | {c.ModelDescription} | region {c.Region} | " +
                $"grid {c.GridWidth}x{c.GridHeight} | decode {Ms(t.DecodeMs)} ms, model {Ms(t.ModelMs)} ms " +
                $"(inference {Ms(c.InferenceTime.TotalMilliseconds)} ms), compose {Ms(t.ComposeMs)} ms, save {Ms(t.SaveMs)} ms, " +
-               $"total {Ms(t.TotalMs)} ms";
+               $"total {Ms(t.TotalMs)} ms" + (c.Detail is { } d ? $" | {d}" : "");
     }
 }

@@ -36,7 +36,11 @@ public static class ChromaComposer
         if (!inPlace) CopyOutside(source, destination, write, active);
         if (active.IsEmpty) return;
 
-        var sampler = new BilinearSampler(chroma.GridWidth, chroma.GridHeight, chroma.Region.Width, chroma.Region.Height);
+        // Where each active column reads the grid: built once, shared by the threads.
+        var upsampling = chroma.EffectiveUpsampling;
+        var taps = new UpsampleTaps(chroma.GridWidth, chroma.GridHeight, chroma.Region.Width, chroma.Region.Height,
+            active.X - chroma.Region.X, active.Width, nearest: upsampling == ChromaUpsampling.Nearest);
+        var coefficients = upsampling == ChromaUpsampling.Guided ? chroma.FitGuided() : null;
         int bands = (active.Height + BandRows - 1) / BandRows;
         var options = new ParallelOptions
         {
@@ -44,51 +48,77 @@ public static class ChromaComposer
             CancellationToken = cancellation,
         };
         Parallel.For(0, bands, options,
-            () => new RowBuffers(active.Width, chroma.GridWidth),
+            () => new RowBuffers(active.Width, RowChroma.For(chroma, taps, coefficients)),
             (band, _, buffers) =>
             {
                 int y0 = active.Y + band * BandRows, y1 = Math.Min(active.Bottom, y0 + BandRows);
                 for (int y = y0; y < y1; y++)
-                    ComposeRow(source, destination, chroma, sampler, mask, (float)strength, active, y, buffers);
+                    ComposeRow(source, destination, chroma, mask, (float)strength, active, y, buffers);
                 return buffers;
             },
             _ => { });
     }
 
-    private sealed class RowBuffers(int width, int gridWidth)
+    private sealed class RowBuffers(int width, RowChroma chroma)
     {
         public readonly float[] L = new float[width], A = new float[width], B = new float[width];
         public readonly float[] ModelA = new float[width], ModelB = new float[width];
-        public readonly float[] GridRow = new float[gridWidth];
+        public readonly RowChroma Chroma = chroma;
     }
 
-    private static void ComposeRow(BgraImage source, BgraImage destination, ChromaField chroma, BilinearSampler sampler,
+    /// <summary>The model's chroma of one full-resolution row, by the field's upsampling (one per thread: it caches stretched grid rows).</summary>
+    private sealed class RowChroma
+    {
+        private readonly RowUpsampler? _plain;
+        private readonly GuidedSampler? _guided;
+
+        private RowChroma(RowUpsampler? plain, GuidedSampler? guided) { _plain = plain; _guided = guided; }
+
+        public static RowChroma For(ChromaField chroma, UpsampleTaps taps, GuidedCoefficients? coefficients) =>
+            coefficients is not null
+                ? new RowChroma(null, new GuidedSampler(coefficients, chroma.A, chroma.B, chroma.Guide!, taps, GlobalChromaPass.AbLimit))
+                : new RowChroma(new RowUpsampler(taps, chroma.A, chroma.B), null);
+
+        /// <summary>Fills ma, mb for region row ry over the active columns; l holds the row's L* (used by guided only).</summary>
+        public void Sample(int ry, ReadOnlySpan<float> l, Span<float> ma, Span<float> mb)
+        {
+            if (_guided is not null) _guided.SampleRow(ry, l, ma, mb);
+            else
+            {
+                _plain!.Sample(0, ry, ma);
+                _plain.Sample(1, ry, mb);
+            }
+        }
+    }
+
+    private static void ComposeRow(BgraImage source, BgraImage destination, ChromaField chroma,
         SelectionMask? mask, float strength, PixelRect active, int y, RowBuffers buf)
     {
         int x0 = active.X, n = active.Width;
         var src = source.Row(y, x0, n);
         var l = buf.L.AsSpan(0, n); var a = buf.A.AsSpan(0, n); var b = buf.B.AsSpan(0, n);
         var ma = buf.ModelA.AsSpan(0, n); var mb = buf.ModelB.AsSpan(0, n);
-
-        sampler.SampleRow(chroma.A, y - chroma.Region.Y, x0 - chroma.Region.X, ma, buf.GridRow);
-        sampler.SampleRow(chroma.B, y - chroma.Region.Y, x0 - chroma.Region.X, mb, buf.GridRow);
+        int ry = y - chroma.Region.Y;
+        var sampler = buf.Chroma;
 
         if (strength == 1f)
         {
             // The usual case needs no source chroma: L* from the source, ab from the model.
             LabRow.LightnessFromBgra(src, l);
-            ma.CopyTo(a); mb.CopyTo(b);
+            sampler.Sample(ry, l, a, b);
         }
         else if (strength < 1f)
         {
             // (1 - s) * source chroma + s * model chroma
             LabRow.FromBgra(src, l, a, b);
+            sampler.Sample(ry, l, ma, mb);
             TensorPrimitives.Lerp(a, ma, strength, a);
             TensorPrimitives.Lerp(b, mb, strength, b);
         }
         else
         {
             LabRow.LightnessFromBgra(src, l);
+            sampler.Sample(ry, l, ma, mb);
             TensorPrimitives.Multiply(ma, strength, a);
             TensorPrimitives.Multiply(mb, strength, b);
         }

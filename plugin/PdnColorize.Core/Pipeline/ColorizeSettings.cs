@@ -2,6 +2,29 @@ namespace PdnColorize.Core.Pipeline;
 
 public enum DetailMode { Auto, Global, Fine }
 
+/// <summary>How the model's low-resolution chroma is brought to full resolution (DESIGN.md step 6).</summary>
+public enum ChromaUpsampling
+{
+    /// <summary>Each pixel takes its grid cell's chroma (official DDColor).</summary>
+    Nearest,
+    /// <summary>Bilinear between cell centres (chaiNNer); colour bleeds across edges by up to a cell.</summary>
+    Bilinear,
+    /// <summary>Fast guided filter: chroma = A * L + B with A, B fitted on the grid against the grid's L and
+    /// upsampled bilinearly, so chroma steps where the full-resolution L steps.</summary>
+    Guided,
+}
+
+/// <summary>How each detail tile's chroma is made consistent with the global pass (DESIGN.md step 5).</summary>
+public enum ChromaHarmonization
+{
+    /// <summary>Low frequencies from the global pass, high frequencies from the tile: tile + blur(global - tile).</summary>
+    FrequencySplit,
+    /// <summary>A per-tile affine map of (a, b), least-squares fitted to the global pass over the tile.</summary>
+    AffineFit,
+    /// <summary>The tiles as the model made them (a control for measurements; seams and drift are expected).</summary>
+    None,
+}
+
 /// <summary>What the user chose. Validated once, here, so every host reports the same messages.</summary>
 public sealed record ColorizeSettings
 {
@@ -19,6 +42,18 @@ public sealed record ColorizeSettings
 
     public DetailMode Detail { get; init; } = DetailMode.Auto;
 
+    /// <summary>Chroma upsampling of the model's grid to full resolution.</summary>
+    public ChromaUpsampling Upsampling { get; init; } = ChromaUpsampling.Guided;
+
+    /// <summary>How detail tiles are tied to the global pass.</summary>
+    public ChromaHarmonization Harmonization { get; init; } = ChromaHarmonization.FrequencySplit;
+
+    /// <summary>The detail grid's long side is at most this many model sizes (the detail scale's cap).</summary>
+    public double DetailScale { get; init; } = 4;
+
+    /// <summary>Overlap of neighbouring detail tiles in grid cells; null = a tile's side / 8.</summary>
+    public int? TileOverlap { get; init; }
+
     /// <summary>Threads for the full-resolution passes; 0 = all cores.</summary>
     public int Threads { get; init; }
 
@@ -28,5 +63,7 @@ public sealed record ColorizeSettings
         if (!(ContextMargin >= 0 && ContextMargin <= 4)) throw new ArgumentOutOfRangeException(nameof(ContextMargin), $"context margin must lie in 0..4; got {ContextMargin}");
         if (MinContextPixels < 0) throw new ArgumentOutOfRangeException(nameof(MinContextPixels));
         if (ModelSize is { } s && (s < 32 || s > 4096)) throw new ArgumentOutOfRangeException(nameof(ModelSize), $"model size must lie in 32..4096; got {s}");
+        if (!(DetailScale >= 1 && DetailScale <= 16)) throw new ArgumentOutOfRangeException(nameof(DetailScale), $"detail scale must lie in 1..16; got {DetailScale}");
+        if (TileOverlap is < 0) throw new ArgumentOutOfRangeException(nameof(TileOverlap), $"tile overlap must be 0 or more; got {TileOverlap}");
     }
 }

@@ -1,3 +1,4 @@
+using PdnColorize.Core.Detail;
 using PdnColorize.Core.Model;
 using PdnColorize.Core.Pixels;
 
@@ -11,18 +12,63 @@ public sealed class Colorizer(IChromaModel model)
 {
     public IChromaModel Model { get; } = model;
 
+    /// <summary>What the device can run for the detail pass (the engines' VRAM planner plugs in here).</summary>
+    public IDetailCapacity Capacity { get; init; } = CpuDetailCapacity.Default;
+
+    /// <summary>Measured constants of the detail pass and guided upsampling.</summary>
+    public DetailTuning Tuning { get; init; } = DetailTuning.Default;
+
+    /// <summary>
+    /// The model's chroma for the region: the global pass, and the detail pass when <see cref="ColorizeSettings.Detail"/>
+    /// asks for it (Auto: when the region is much larger than the model and memory allows). The field's
+    /// <see cref="ChromaField.Detail"/> says what ran and why.
+    /// </summary>
     public ChromaField Predict(BgraImage source, SelectionMask? mask, ColorizeSettings settings, CancellationToken cancellation = default)
     {
         settings.Validate();
+        Tuning.Validate();
         var roi = RegionPlanner.RegionOfInterest(source.Bounds, mask?.Bounds, settings.ContextMargin, settings.MinContextPixels);
+        if (!source.Bounds.Contains(roi) || roi.IsEmpty) throw new ArgumentException($"region {roi} is not inside the image");
         int size = settings.ModelSize is { } s ? Math.Max(32, (s + 16) / 32 * 32) : Model.PreferredSize;
-        return GlobalChromaPass.Run(source, roi, Model, size, cancellation);
+        var decision = DetailPlanner.Decide(roi, size, Model.DynamicSize, settings, Capacity, tuning: Tuning);
+        var report = new DetailReport(settings.Detail, decision.Chosen, decision.Reason)
+        {
+            Plan = decision.Plan,
+            Harmonization = settings.Harmonization,
+        };
+
+        ChromaField field;
+        if (decision.Plan is not { } plan)
+        {
+            field = GlobalChromaPass.Run(source, roi, Model, size, cancellation);
+        }
+        else
+        {
+            var globalGrid = RegionPlanner.GlobalGrid(roi, size, Model.DynamicSize);
+            var (globalL, detailL) = GlobalChromaPass.DownsampledLightness(source, roi, globalGrid, (plan.GridWidth, plan.GridHeight), cancellation);
+            var global = GlobalChromaPass.FromLightness(globalL, globalGrid.Width, globalGrid.Height, roi, Model, cancellation);
+            var fine = DetailPass.Run(plan, detailL, global, Model, settings.Harmonization, Tuning, cancellation);
+            field = new ChromaField(roi, plan.GridWidth, plan.GridHeight, fine.A, fine.B, Model.Description)
+            {
+                InferenceTime = global.InferenceTime + fine.Inference,
+                Guide = detailL,
+            };
+            report = report with { TileInferenceTime = fine.Inference };
+        }
+        return field with
+        {
+            Upsampling = settings.Upsampling,
+            GuidedFilter = (Tuning.GuidedRadius, Tuning.GuidedEps),
+            GuidedForm = Tuning.GuidedForm,
+            Detail = report,
+        };
     }
 
     public void Compose(BgraImage source, BgraImage destination, ChromaField chroma, SelectionMask? mask,
         ColorizeSettings settings, PixelRect? area = null, CancellationToken cancellation = default)
     {
         settings.Validate();
+        if (chroma.Upsampling != settings.Upsampling) chroma = chroma with { Upsampling = settings.Upsampling };
         ChromaComposer.Compose(source, destination, chroma, mask, settings.Strength, area, settings.Threads, cancellation);
     }
 

@@ -21,7 +21,12 @@ public static class GlobalChromaPass
         if (!source.Bounds.Contains(roi) || roi.IsEmpty) throw new ArgumentException($"region {roi} is not inside the image");
         var (gw, gh) = RegionPlanner.GlobalGrid(roi, size, model.DynamicSize);
         var lightness = DownsampledLightness(source, roi, gw, gh, cancellation);
+        return FromLightness(lightness, gw, gh, roi, model, cancellation);
+    }
 
+    /// <summary>The model's ab for an L* grid of the region (the grid is kept as the field's guide).</summary>
+    public static ChromaField FromLightness(float[] lightness, int gw, int gh, PixelRect roi, IChromaModel model, CancellationToken cancellation)
+    {
         int plane = gw * gh;
         var gray = new float[3 * plane];
         for (int i = 0; i < plane; i++) gray[i] = (float)CieLab.GrayFromL(lightness[i]);
@@ -33,10 +38,31 @@ public static class GlobalChromaPass
         model.Predict(gray, 1, gh, gw, ab, cancellation);
         var elapsed = clock.Elapsed;
 
+        CheckAndClamp(ab, model);
+        return new ChromaField(roi, gw, gh, ab[..plane], ab[plane..], model.Description) { InferenceTime = elapsed, Guide = lightness };
+    }
+
+    /// <summary>Refuses NaN/infinity and clamps to the Lab range, in place.</summary>
+    public static void CheckAndClamp(Span<float> ab, IChromaModel model)
+    {
         if (!TensorPrimitives.IsFiniteAll<float>(ab))
             throw new ModelOutputException($"{model.Description} returned NaN or infinite colours.");
         TensorPrimitives.Clamp<float>(ab, -AbLimit, AbLimit, ab);
-        return new ChromaField(roi, gw, gh, ab[..plane], ab[plane..], model.Description) { InferenceTime = elapsed };
+    }
+
+    /// <summary>
+    /// L* of the region on the detail grid (area filter, streamed from the source) and on the global grid, the latter
+    /// area-resampled from the former: one full-resolution pass instead of two. Where the detail grid divides the
+    /// global grid (2560 x 1600 -> 1024 x 640 -> 256 x 160) this is exactly the direct area average; otherwise cell
+    /// borders are softened by at most one detail cell.
+    /// </summary>
+    public static (float[] Global, float[] Detail) DownsampledLightness(BgraImage source, PixelRect roi,
+        (int Width, int Height) global, (int Width, int Height) detail, CancellationToken cancellation)
+    {
+        var fine = DownsampledLightness(source, roi, detail.Width, detail.Height, cancellation);
+        var coarse = new AreaDownsampler(detail.Width, detail.Height, global.Width, global.Height);
+        for (int y = 0; y < detail.Height; y++) coarse.AddRow(y, fine.AsSpan(y * detail.Width, detail.Width));
+        return (coarse.Result(), fine);
     }
 
     /// <summary>L* of the region shrunk (area filter) to gw x gh, one source row in memory at a time.</summary>

@@ -1,0 +1,88 @@
+using System.Globalization;
+using PdnColorize.Core.Pipeline;
+using PdnColorize.Core.Pixels;
+
+namespace PdnColorize.Core.Detail;
+
+/// <summary>The planner's answer: the mode that runs, why, and the tiles when it is the detail pass.</summary>
+public sealed record DetailDecision(DetailMode Chosen, string Reason, DetailPlan? Plan);
+
+/// <summary>
+/// Chooses the detail scale and the tiles for a region (DESIGN.md step 5), and decides whether
+/// <see cref="DetailMode.Auto"/> runs the detail pass. Pure arithmetic: nothing the size of the region is allocated,
+/// so it is tested on regions up to 65535 x 65535 (and axes far longer, through <see cref="AxisTiling"/>).
+/// </summary>
+public static class DetailPlanner
+{
+    /// <summary>Auto runs the detail pass when the region's long side is at least this many model sizes.</summary>
+    public const double AutoMinRatio = 3.0;
+
+    /// <summary>
+    /// The detail grid for a region: aspect kept, long side min(region's long side, scale * S), short side at least 1.
+    /// </summary>
+    public static (int Width, int Height) DetailGrid(PixelRect region, int modelSize, double scale)
+    {
+        if (region.IsEmpty) throw new ArgumentException("the region is empty");
+        int longSide = Math.Max(region.Width, region.Height);
+        long cap = Math.Max(1, (long)Math.Floor(scale * modelSize));
+        if (longSide <= cap) return (region.Width, region.Height);
+        double f = (double)cap / longSide;
+        int w = region.Width >= region.Height ? (int)cap : (int)Math.Clamp(Math.Round(region.Width * f), 1, cap);
+        int h = region.Height > region.Width ? (int)cap : (int)Math.Clamp(Math.Round(region.Height * f), 1, cap);
+        return (w, h);
+    }
+
+    /// <summary>The tiles over a detail grid for one device capacity. Fixed-size models always get S x S inputs.</summary>
+    /// <param name="fullOverlapRamps">Hand over across the whole overlap instead of the asked overlap's width.</param>
+    public static DetailPlan Plan(PixelRect region, int gridWidth, int gridHeight, int modelSize, bool dynamicSize,
+        DetailCapacity capacity, int? overlap, bool fullOverlapRamps = true)
+    {
+        capacity.Validate();
+        int tile = dynamicSize ? Math.Max(32, capacity.TileSize / 32 * 32) : modelSize;
+        int o = Math.Clamp(overlap ?? tile / 8, 0, tile / 2);
+        int? ramp = fullOverlapRamps || o == 0 ? null : o;
+        var x = new AxisTiling(gridWidth, tile, o, ramp);
+        var y = new AxisTiling(gridHeight, tile, o, ramp);
+        int inW = dynamicSize ? RoundUp32(x.Extent) : modelSize;
+        int inH = dynamicSize ? RoundUp32(y.Extent) : modelSize;
+        long tiles = (long)x.Count * y.Count;
+        int batch = (int)Math.Clamp(tiles, 1, capacity.MaxBatch);
+        return new DetailPlan(region, gridWidth, gridHeight, x, y, inW, inH, batch);
+    }
+
+    /// <summary>What runs for this region and why.</summary>
+    /// <param name="availableBytes">Host memory the runtime says is free (for the default budget); null = ask the GC.</param>
+    public static DetailDecision Decide(PixelRect region, int modelSize, bool dynamicSize, ColorizeSettings settings,
+        IDetailCapacity capacity, long? availableBytes = null, DetailTuning? tuning = null)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        if (settings.Detail == DetailMode.Global) return new(DetailMode.Global, "asked for", null);
+
+        int longSide = Math.Max(region.Width, region.Height);
+        double ratio = (double)longSide / modelSize;
+        string size = $"{region.Width}x{region.Height}";
+        var (gw, gh) = DetailGrid(region, modelSize, settings.DetailScale);
+        if (Math.Max(gw, gh) <= modelSize)
+            return new(DetailMode.Global, $"region {size} fits the model's {modelSize} px: tiles would add nothing", null);
+        if (settings.Detail == DetailMode.Auto && ratio < AutoMinRatio)
+            return new(DetailMode.Global,
+                string.Create(inv, $"region {size} is {ratio:F1}x the model's {modelSize} px; auto tiles from {AutoMinRatio:F0}x"), null);
+
+        var cap = capacity.Plan(new DetailCapacityRequest(modelSize, dynamicSize, gw, gh));
+        if (cap is null)
+            return new(DetailMode.Global, $"{capacity.Description} cannot run tiles now", null);
+        var plan = Plan(region, gw, gh, modelSize, dynamicSize, cap, settings.TileOverlap, (tuning ?? DetailTuning.Default).FullOverlapRamps);
+
+        long budget = cap.HostBudgetBytes ?? (availableBytes ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes) / 4;
+        if (plan.HostBytes > budget)
+            return new(DetailMode.Global,
+                string.Create(inv, $"tiles need {plan.HostBytes / 1048576.0:F0} MiB of host memory; the budget is {budget / 1048576.0:F0} MiB"), null);
+
+        string why = settings.Detail == DetailMode.Fine
+            ? "asked for"
+            : string.Create(inv, $"region {size} is {ratio:F1}x the model's {modelSize} px");
+        return new(DetailMode.Fine, $"{why}; {capacity.Description}", plan);
+    }
+
+    private static int RoundUp32(int v) => (v + 31) / 32 * 32;
+}
