@@ -165,6 +165,27 @@ public static class QdqBuilder
 
         // 6. Weights: int8, symmetric, per output channel; biases int32 at input scale x weight scale.
         var front = new List<NodeProto>();
+
+        // A constant stored quantized (int8 weights, int32 biases) with its scales, a zero point of zeros and the
+        // DequantizeLinear that turns it back into float; returns the float tensor's name.
+        string AddDequantized(string name, TensorProto.Types.DataType type, byte[] raw, IEnumerable<long> dims, float[] scales, int zeroPointBytes, long axis)
+        {
+            string qName = Unique(name + "_quantized"), sName = Unique(name + "_scale"), zName = Unique(name + "_zero_point");
+            var qTensor = new TensorProto { Name = qName, DataType = (int)type, RawData = ByteString.CopyFrom(raw) };
+            qTensor.Dims.AddRange(dims);
+            graph.Initializer.Add(qTensor);
+            graph.Initializer.Add(Vector(sName, scales));
+            var zp = new TensorProto { Name = zName, DataType = (int)type, RawData = ByteString.CopyFrom(new byte[zeroPointBytes * scales.Length]) };
+            zp.Dims.Add(scales.Length);
+            graph.Initializer.Add(zp);
+            string output = Unique(name + "_dequantized");
+            var dq = new NodeProto { OpType = "DequantizeLinear", Name = Unique(name + "_DequantizeLinear") };
+            dq.Input.Add(qName); dq.Input.Add(sName); dq.Input.Add(zName);
+            dq.Output.Add(output);
+            dq.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = axis });
+            front.Add(dq);
+            return output;
+        }
         var weightDq = new Dictionary<string, (string Output, float[] Scales)>(StringComparer.Ordinal);
         int weights = 0, biasesClamped = 0;
         foreach (var n in graph.Node.Where(quantized.Contains).ToList())
@@ -187,20 +208,7 @@ public static class QdqBuilder
             {
                 var init = initializers[w];
                 var (q8, scales) = QuantizeWeights(Fp16Converter.FloatValues(init), init.Dims.ToArray(), axis, minScales);
-                string qName = Unique(w + "_quantized"), sName = Unique(w + "_scale"), zName = Unique(w + "_zero_point");
-                var qTensor = new TensorProto { Name = qName, DataType = (int)TensorProto.Types.DataType.Int8, RawData = ByteString.CopyFrom((byte[])(Array)q8) };
-                qTensor.Dims.AddRange(init.Dims);
-                graph.Initializer.Add(qTensor);
-                graph.Initializer.Add(Vector(sName, scales));
-                var zp = new TensorProto { Name = zName, DataType = (int)TensorProto.Types.DataType.Int8, RawData = ByteString.CopyFrom(new byte[scales.Length]) };
-                zp.Dims.Add(scales.Length);
-                graph.Initializer.Add(zp);
-                string output = Unique(w + "_dequantized");
-                var dq = new NodeProto { OpType = "DequantizeLinear", Name = Unique(w + "_DequantizeLinear") };
-                dq.Input.Add(qName); dq.Input.Add(sName); dq.Input.Add(zName);
-                dq.Output.Add(output);
-                dq.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = axis });
-                front.Add(dq);
+                string output = AddDequantized(w, TensorProto.Types.DataType.Int8, (byte[])(Array)q8, init.Dims, scales, 1, axis);
                 wq = (output, scales);
                 weightDq[w] = wq;
                 weights++;
@@ -223,24 +231,9 @@ public static class QdqBuilder
                     if (v > BiasLimit || v < -BiasLimit) biasesClamped++;
                     bq[c] = (int)Math.Clamp(v, -BiasLimit, BiasLimit);
                 }
-                string b = n.Input[2];
-                string qName = Unique(b + "_quantized"), sName = Unique(b + "_scale"), zName = Unique(b + "_zero_point");
                 var raw = new byte[bq.Length * 4];
                 Buffer.BlockCopy(bq, 0, raw, 0, raw.Length);
-                var qTensor = new TensorProto { Name = qName, DataType = (int)TensorProto.Types.DataType.Int32, RawData = ByteString.CopyFrom(raw) };
-                qTensor.Dims.Add(bq.Length);
-                graph.Initializer.Add(qTensor);
-                graph.Initializer.Add(Vector(sName, bScales));
-                var zp = new TensorProto { Name = zName, DataType = (int)TensorProto.Types.DataType.Int32, RawData = ByteString.CopyFrom(new byte[4 * bq.Length]) };
-                zp.Dims.Add(bq.Length);
-                graph.Initializer.Add(zp);
-                string output = Unique(b + "_dequantized");
-                var dq = new NodeProto { OpType = "DequantizeLinear", Name = Unique(b + "_DequantizeLinear") };
-                dq.Input.Add(qName); dq.Input.Add(sName); dq.Input.Add(zName);
-                dq.Output.Add(output);
-                dq.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 0 });
-                front.Add(dq);
-                n.Input[2] = output;
+                n.Input[2] = AddDequantized(n.Input[2], TensorProto.Types.DataType.Int32, raw, new long[] { bq.Length }, bScales, 4, 0);
             }
         }
 
