@@ -14,6 +14,9 @@ public readonly record struct DetailCapacityRequest(int ModelSize, bool DynamicS
 /// </summary>
 public sealed record DetailCapacity(int MaxBatch, int TileSize, long? HostBudgetBytes = null)
 {
+    /// <summary>Auto tiles a region whose long side is at least this many model sizes (tiles cost more on slow devices).</summary>
+    public double AutoMinRatio { get; init; } = DetailPlanner.AutoMinRatio;
+
     public void Validate()
     {
         if (MaxBatch < 1) throw new ArgumentOutOfRangeException(nameof(MaxBatch), $"a batch holds at least one tile; got {MaxBatch}");
@@ -42,14 +45,18 @@ public sealed class DelegateDetailCapacity(string description, Func<DetailCapaci
 
 /// <summary>
 /// The CPU default: tiles of the model's own size, 1-4 per call (half the cores, at least 1): ONNX Runtime already
-/// spreads one call over the cores, so bigger batches buy little and cost memory.
+/// spreads one call over the cores, so bigger batches buy little and cost memory. Auto tiles only from 6x the model
+/// size on the CPU: a 256-px tile of the embedded model costs ~80 ms on 2 cores, so a 1 MP photo (5x) would go from
+/// ~0.9 s to ~2.8 s, and with this model fine mode measured no more accurate than global (docs/quality.md).
 /// </summary>
 public sealed class CpuDetailCapacity : IDetailCapacity
 {
+    public const double CpuAutoMinRatio = 6.0;
+
     public static readonly CpuDetailCapacity Default = new();
 
     public string Description => "CPU (batch 1-4)";
 
     public DetailCapacity? Plan(DetailCapacityRequest request) =>
-        new(Math.Clamp(Environment.ProcessorCount / 2, 1, 4), request.ModelSize);
+        new(Math.Clamp(Environment.ProcessorCount / 2, 1, 4), request.ModelSize) { AutoMinRatio = CpuAutoMinRatio };
 }

@@ -14,7 +14,10 @@ public sealed record DetailDecision(DetailMode Chosen, string Reason, DetailPlan
 /// </summary>
 public static class DetailPlanner
 {
-    /// <summary>Auto runs the detail pass when the region's long side is at least this many model sizes.</summary>
+    /// <summary>
+    /// Auto runs the detail pass when the region's long side is at least this many model sizes, unless the device's
+    /// capacity sets its own threshold (<see cref="DetailCapacity.AutoMinRatio"/>: 6x on the CPU).
+    /// </summary>
     public const double AutoMinRatio = 3.0;
 
     /// <summary>
@@ -64,11 +67,10 @@ public static class DetailPlanner
         var (gw, gh) = DetailGrid(region, modelSize, settings.DetailScale);
         if (Math.Max(gw, gh) <= modelSize)
             return new(DetailMode.Global, $"region {size} fits the model's {modelSize} px: tiles would add nothing", null);
-        if (settings.Detail == DetailMode.Auto && ratio < AutoMinRatio)
-            return new(DetailMode.Global,
-                string.Create(inv, $"region {size} is {ratio:F1}x the model's {modelSize} px; auto tiles from {AutoMinRatio:F0}x"), null);
-
         var cap = capacity.Plan(new DetailCapacityRequest(modelSize, dynamicSize, gw, gh));
+        if (settings.Detail == DetailMode.Auto && ratio < (cap?.AutoMinRatio ?? AutoMinRatio))
+            return new(DetailMode.Global,
+                string.Create(inv, $"region {size} is {ratio:F1}x the model's {modelSize} px; auto tiles from {cap?.AutoMinRatio ?? AutoMinRatio:F0}x on {capacity.Description}"), null);
         if (cap is null)
             return new(DetailMode.Global, $"{capacity.Description} cannot run tiles now", null);
         var plan = Plan(region, gw, gh, modelSize, dynamicSize, cap, settings.TileOverlap, (tuning ?? DetailTuning.Default).FullOverlapRamps);
