@@ -10,37 +10,8 @@ namespace PdnColorize.Calibration.Tests;
 [Collection("calibration")]
 public sealed class CliCalibrateTests(CalibrationFixture fx)
 {
-    private sealed record Result(int ExitCode, string Stdout, string Stderr)
-    {
-        public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
-    }
-
-    private Result Cli(string workDir, params string[] args)
-    {
-        string dll = Path.Combine(AppContext.BaseDirectory, "pdncolorize.dll");
-        var start = new ProcessStartInfo(Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet")
-        {
-            WorkingDirectory = workDir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(dll);
-        foreach (var a in args) start.ArgumentList.Add(a);
-        start.Environment["PDNCOLORIZE_MODELS"] = Path.Combine(workDir, "models");
-        start.Environment["PDNCOLORIZE_CACHE"] = Path.Combine(workDir, "cache");
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(90)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"pdncolorize {string.Join(' ', args)} did not finish in 90 s");
-        }
-        process.WaitForExit();
-        return new Result(process.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static CliResult Cli(string workDir, params string[] args) =>
+        CliProcess.Run(workDir, Path.Combine(workDir, "models"), Path.Combine(workDir, "cache"), TimeSpan.FromSeconds(90), args);
 
     [Fact]
     public void Calibrate_then_colorize_with_precision_int8_and_the_calibration_folder()

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace PdnColorize.Fidelity.Tests;
+namespace PdnColorize.Tests.Shared;
 
 public sealed record CliResult(int ExitCode, string Stdout, string Stderr, TimeSpan Elapsed)
 {
@@ -14,6 +14,10 @@ public static class CliProcess
 
     private static string DotnetHost =>
         Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
+
+    /// <summary>The CLI tests' form: caches beside the user models, 90 s to finish.</summary>
+    public static CliResult Run(string workingDirectory, string userModels, params string[] args) =>
+        Run(workingDirectory, userModels, Path.Combine(userModels, "..", "cache"), TimeSpan.FromSeconds(90), args);
 
     /// <param name="userModels">PDNCOLORIZE_MODELS for the child (isolates it from the machine's models).</param>
     /// <param name="cache">PDNCOLORIZE_CACHE for the child (converted models, calibrations, unsafe-precision list).</param>
