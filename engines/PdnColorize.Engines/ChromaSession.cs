@@ -10,6 +10,7 @@ namespace PdnColorize.Engines;
 public sealed class ChromaSession : IDisposable
 {
     private readonly InferenceSession _session;
+    private Gpu.CudaGraphSet? _graphs;
     private int _disposed;
 
     private ChromaSession(InferenceSession session, ModelSignature signature, string modelPath, string provider)
@@ -31,6 +32,18 @@ public sealed class ChromaSession : IDisposable
 
     public ProviderKind Provider { get; private init; } = ProviderKind.Cpu;
 
+    private int DeviceId { get; init; }
+
+    /// <summary>Test seam: an exception thrown instead of running (stands in for provider failures such as CUDA's out-of-memory).</summary>
+    private Func<Exception?>? InjectedFault { get; init; }
+
+    /// <summary>Test seam: a CPU session that reports <paramref name="labelAs"/> and fails whenever <paramref name="fault"/> says so.</summary>
+    internal static ChromaSession OpenFaulty(string modelPath, ProviderKind labelAs, Precision precision, Func<Exception?> fault)
+    {
+        var real = OpenCpu(modelPath);
+        return new ChromaSession(real._session, real.Signature, modelPath, labelAs.Label()) { Provider = labelAs, Precision = precision, InjectedFault = fault };
+    }
+
     /// <summary>Opens a model on the CPU execution provider and validates its I/O.</summary>
     public static ChromaSession OpenCpu(string modelPath, int intraOpThreads = 0) =>
         Open(modelPath, ProviderKind.Cpu, new ProviderSettings(), intraOpThreads);
@@ -49,6 +62,7 @@ public sealed class ChromaSession : IDisposable
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             IntraOpNumThreads = intraOpThreads,
         };
+        if (provider.IsGpu()) Gpu.GpuBaseline.RecordOnce(settings.DeviceId); // before the CUDA context exists
         ProviderConfigurator.Append(options, provider, settings, InputNameOf(modelPath));
 
         InferenceSession session;
@@ -64,7 +78,13 @@ public sealed class ChromaSession : IDisposable
         try
         {
             var signature = ModelContract.Validate(session.InputMetadata, session.OutputMetadata);
-            return new ChromaSession(session, signature, modelPath, provider.Label()) { Precision = settings.Precision, Provider = provider };
+            return new ChromaSession(session, signature, modelPath, provider.Label())
+            {
+                Precision = settings.Precision,
+                Provider = provider,
+                DeviceId = settings.DeviceId,
+                _graphs = provider == ProviderKind.Cuda && settings.CudaGraphs ? new Gpu.CudaGraphSet(session, signature, settings.DeviceId) : null,
+            };
         }
         catch
         {
@@ -94,9 +114,18 @@ public sealed class ChromaSession : IDisposable
         if (output.Length != batch * 2 * plane)
             throw new ArgumentException($"output holds {output.Length} floats; {batch}x2x{height}x{width} needs {batch * 2 * plane}");
         cancellation.ThrowIfCancellationRequested();
+        if (InjectedFault?.Invoke() is { } fault) throw fault;
 
         using var runOptions = new RunOptions();
         using var registration = cancellation.Register(() => runOptions.Terminate = true);
+        try
+        {
+            if (_graphs?.TryRun(runOptions, batch, height, width, input, output) == true) return;
+        }
+        catch (OnnxRuntimeException) when (cancellation.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellation);
+        }
         using var inputValue = OrtValue.CreateTensorValueFromMemory(input, new long[] { batch, 3, height, width });
         try
         {
@@ -112,6 +141,29 @@ public sealed class ChromaSession : IDisposable
         }
     }
 
+    /// <summary>
+    /// Gives the GPU arena's free regions back to the device: ORT shrinks arenas only at the end of a run that asks
+    /// for it, so this runs the smallest input the model takes with that request. After an out-of-memory failure the
+    /// arena can hold regions too fragmented for the next run; releasing them lets that run allocate afresh.
+    /// </summary>
+    public void ReleaseArena()
+    {
+        if (!Provider.IsGpu()) return;
+        int side = Signature.FixedSize ?? 32, batch = Signature.FixedBatch ?? 1;
+        long plane = (long)side * side;
+        using var runOptions = new RunOptions();
+        runOptions.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", $"gpu:{DeviceId}");
+        using var input = OrtValue.CreateTensorValueFromMemory(new float[batch * 3 * plane], new long[] { batch, 3, side, side });
+        try
+        {
+            using var _ = _session.Run(runOptions, new[] { Signature.InputName }, new[] { input }, new[] { Signature.OutputName });
+        }
+        catch (OnnxRuntimeException)
+        {
+            // Nothing more to release: the caller's next step (a retry or the CPU) decides.
+        }
+    }
+
     private static string FirstLine(string s)
     {
         int i = s.IndexOf('\n');
@@ -121,6 +173,9 @@ public sealed class ChromaSession : IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _graphs?.Dispose();
             _session.Dispose();
+        }
     }
 }

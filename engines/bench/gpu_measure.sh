@@ -5,8 +5,13 @@
 #   ours.jsonl    pdncolorize bench on the CUDA EP, FP32 and FP16, same models and sizes, same NVML method
 #   levers.jsonl  tiny@512 with single CUDA options put back to ORT's defaults, one lever at a time
 #   budget.jsonl  colorize 24 MP / 100 MP images under --vram-budget 2/4/8 GiB, NVML peak of the whole process
+#   memory.jsonl  the planner's memory model fitted from its two probe runs, then each (batch, size) in its own
+#                 process: measured NVML peak against the model's prediction (phase memory)
+#   plan.jsonl    colorize 24 / 100 MP with the memory-model planner under 1/2/4/8 GiB budgets, and
+#   graph-check.txt  the same pictures with and without CUDA graphs compared pixel by pixel (phase plan)
+#   graph.jsonl   FP16 with and without CUDA graphs (enable_cuda_graph=1, IOBinding), PyTorch FP32 alongside (phase graph)
 # Each configuration runs in its own process, so each pays for and measures its own CUDA context.
-# Phases (one command each keeps every call under the GPU machine's 10-minute limit): models | levers | budget | all
+# Phases (one command each keeps every call under the GPU machine's 10-minute limit): models | levers | budget | memory | plan | graph | all
 set -uo pipefail
 phase="${1:-all}"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -82,5 +87,72 @@ for img in 24mp 100mp; do
       --model "$work/ddcolor-tiny-512.onnx" >> "$out/budget.jsonl" 2>> "$out/log.txt"
   done
 done
+fi
+if [ "$phase" = memory ]; then
+  log "memory model: probes, then predicted vs measured per (batch, size), each in its own process"
+  [ -f "$work/ddcolor-tiny-512-dyn.onnx" ] || python3 "$here/export_bench.py" --model tiny --size 512 --dynamic-batch -o "$work/ddcolor-tiny-512-dyn.onnx" >> "$out/log.txt" 2>&1
+  for spec in "embedded:256" "embedded:512" "$work/ddcolor-tiny-512-dyn.onnx:512"; do
+    m=${spec%:*}; s=${spec##*:}; marg=(); [ "$m" = embedded ] || marg=(--model "$m")
+    "$app" bench "${marg[@]}" --probe-memory --sizes "$s" --precision fp16 --device cuda 2>> "$out/log.txt" | grep '^{' | sed "s/^{/{\"kind\":\"probe\",/" >> "$out/memory.jsonl"
+    for nb in 1:$s 2:$s 4:$s 8:$s 1:$((2*s)) 2:$((2*s)); do
+      b=${nb%%:*}; z=${nb##*:}
+      "$app" bench "${marg[@]}" --sizes "$z" --batch "$b" --precision fp16 --device cuda --runs 5 --warmup 2 2>> "$out/log.txt" \
+        | grep '^{' | sed "s/^{/{\"kind\":\"check\",/" >> "$out/memory.jsonl"
+    done
+  done
+fi
+if [ "$phase" = plan ]; then
+  [ -f "$work/ddcolor-tiny-512-dyn.onnx" ] || python3 "$here/export_bench.py" --model tiny --size 512 --dynamic-batch -o "$work/ddcolor-tiny-512-dyn.onnx" >> "$out/log.txt" 2>&1
+  [ -f "$work/gray-100mp.jpg" ] || python3 -c "
+from PIL import Image
+b = Image.open('tests/fixtures/photos/Kite.png').convert('L')
+b.resize((6000, 4000), Image.BICUBIC).save('$work/gray-24mp.jpg', quality=92)
+b.resize((12248, 8165), Image.BICUBIC).save('$work/gray-100mp.jpg', quality=92)"
+  for spec in "embedded" "$work/ddcolor-tiny-512-dyn.onnx"; do
+    marg=(); [ "$spec" = embedded ] || marg=(--model "$spec")
+    for run in 24mp:1024 24mp:2048 24mp:4096 24mp:8192 100mp:2048 100mp:8192; do
+      img=${run%%:*}; budget=${run##*:}
+      python3 "$here/nvml_peak.py" --label "$img budget=$budget $(basename "$spec") detail=fine" -- \
+        "$app" colorize "$work/gray-$img.jpg" -o "$work/out-plan.png" --device cuda --vram-budget "$budget" --detail fine "${marg[@]}" \
+        >> "$out/plan.jsonl" 2>> "$out/plan-log.txt"
+    done
+  done
+  log "CUDA graphs: same picture with and without (global on a small photo, fine on 24 MP)"
+  for g in 0 1; do
+    "$app" colorize tests/fixtures/photos/Kite.png -o "$work/kite-g$g.png" --device cuda --detail global --cuda-option "enable_cuda_graph=$g" >> "$out/graph-check.txt" 2>&1
+    python3 "$here/nvml_peak.py" --label "24mp graph=$g embedded detail=fine" -- \
+      "$app" colorize "$work/gray-24mp.jpg" -o "$work/big-g$g.png" --device cuda --detail fine --cuda-option "enable_cuda_graph=$g" >> "$out/graph-check.txt" 2>&1
+  done
+  python3 - "$work" >> "$out/graph-check.txt" 2>&1 <<'PY'
+import sys
+import numpy as np
+from PIL import Image
+w = sys.argv[1]
+for name in ('kite', 'big'):
+    a = np.asarray(Image.open(f'{w}/{name}-g0.png').convert('RGB')).astype(int)
+    b = np.asarray(Image.open(f'{w}/{name}-g1.png').convert('RGB')).astype(int)
+    d = np.abs(a - b)
+    print(f'{name}: graph vs plain: max |diff| {d.max()}, mean {d.mean():.4f}, pixels differing {(d.max(axis=2) > 0).mean() * 100:.3f} %')
+PY
+
+fi
+if [ "$phase" = graph ]; then
+  log "CUDA graphs: FP16 plain vs enable_cuda_graph=1, PyTorch eager FP32 alongside"
+  for spec in tiny:512 tiny:1024 large:512; do
+    m=${spec%%:*}; s=${spec##*:}
+    [ -f "$work/ddcolor-$m-$s.onnx" ] || python3 "$here/export_bench.py" --model "$m" --size "$s" -o "$work/ddcolor-$m-$s.onnx" >> "$out/log.txt" 2>&1
+    for g in 0 1; do
+      "$app" bench --model "$work/ddcolor-$m-$s.onnx" --sizes "$s" --precision fp16 --device cuda --runs 20 --cuda-option "enable_cuda_graph=$g" 2>> "$out/log.txt" \
+        | grep '^{' | sed "s/^{/{\"cuda_graph\":$g,/" >> "$out/graph.jsonl"
+    done
+  done
+  for s in 256 512; do
+    for g in 0 1; do
+      "$app" bench --sizes "$s" --precision fp16 --device cuda --runs 20 --cuda-option "enable_cuda_graph=$g" 2>> "$out/log.txt" \
+        | grep '^{' | sed "s/^{/{\"cuda_graph\":$g,/" >> "$out/graph.jsonl"
+    done
+  done
+  python3 "$here/bench_torch.py" --models tiny --sizes 512,1024 --precisions fp32 --runs 20 >> "$out/graph-torch.jsonl" 2>> "$out/log.txt"
+  python3 "$here/bench_torch.py" --models large --sizes 512 --precisions fp32 --runs 20 >> "$out/graph-torch.jsonl" 2>> "$out/log.txt"
 fi
 log "done: $phase"

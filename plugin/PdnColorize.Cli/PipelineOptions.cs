@@ -126,6 +126,17 @@ public sealed class PipelineOptions
         DefaultValueFactory = _ => 0,
     };
 
+    public Option<string[]> CudaOption { get; } = new("--cuda-option")
+    {
+        Description = "Advanced: a CUDA provider option key=value (repeatable), e.g. enable_cuda_graph=1.",
+        HelpName = "key=value",
+    };
+
+    /// <summary>"key=value" pairs of --cuda-option into a dictionary.</summary>
+    public static Dictionary<string, string> ParseCudaOptions(IEnumerable<string> pairs) => pairs.ToDictionary(
+        p => p.Split('=', 2)[0].Trim(),
+        p => p.Contains('=') ? p.Split('=', 2)[1].Trim() : throw new UsageException($"--cuda-option takes key=value; got '{p}'."));
+
     public void AddTo(Command command)
     {
         command.Options.Add(Model);
@@ -143,6 +154,7 @@ public sealed class PipelineOptions
         command.Options.Add(Size);
         command.Options.Add(Context);
         command.Options.Add(Threads);
+        command.Options.Add(CudaOption);
     }
 
     /// <exception cref="UsageException">An option asks for something not available in this build.</exception>
@@ -154,6 +166,7 @@ public sealed class PipelineOptions
             Device = EngineChoices.ParseDevice(parse.GetValue(Device) ?? "auto"),
             VramBudgetMiB = parse.GetValue(VramBudget),
             CalibrationDirectory = parse.GetValue(Calibration),
+            CudaOverrides = ParseCudaOptions(parse.GetValue(CudaOption) ?? []),
         };
         string detail = parse.GetValue(Detail) ?? "auto";
 

@@ -121,6 +121,9 @@ public class DetailTilingTests
             int size = dynamic ? 64 : 96;
             var plan = DetailPlanner.Plan(new PixelRect(0, 0, gw * 3, gh * 3), gw, gh, size, dynamic, new DetailCapacity(batch, 64), null);
             Assert.InRange(plan.Batch, 1, batch);
+            // evened out, but never more calls than the capacity's largest batch would need
+            long tiles = plan.TileCount;
+            Assert.Equal((tiles + batch - 1) / batch, (tiles + plan.Batch - 1) / plan.Batch);
             var sum = new double[gw * gh];
             var wx = new float[plan.X.Extent]; var wy = new float[plan.Y.Extent];
             for (int ty = 0; ty < plan.Y.Count; ty++)
@@ -230,7 +233,7 @@ public class DetailTilingTests
         Assert.Equal(512, seen.ModelSize);
         Assert.Equal((2048, 1536), (seen.GridWidth, seen.GridHeight));
         Assert.Equal(512, d.Plan!.X.Extent);   // rounded down to a multiple of 32
-        Assert.Equal(6, d.Plan.Batch);
+        Assert.Equal(5, d.Plan.Batch);           // 20 tiles (5x4), at most 6 a call: 4 calls of 5, one batch shape
         Assert.Equal(64, d.Plan.X.AskedOverlap); // S/8
 
         // a fixed-size model ignores the planner's tile size
@@ -254,6 +257,6 @@ public class DetailTilingTests
         var full = new VramDetailCapacity(memory, () => 500);
         var d = DetailPlanner.Decide(new PixelRect(0, 0, 4000, 3000), 256, true, Settings(DetailMode.Auto), full, 1L << 34);
         Assert.Equal(DetailMode.Global, d.Chosen);
-        Assert.Contains("too little free memory", d.Reason);
+        Assert.Contains("MiB needed for one 256px tile, budget 400 MiB) cannot run tiles now", d.Reason);
     }
 }

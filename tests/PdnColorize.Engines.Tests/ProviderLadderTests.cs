@@ -141,3 +141,91 @@ public class ProviderOptionTests
         Assert.ThrowsAny<Exception>(() => ProviderConfigurator.Append(options, ProviderKind.TensorRt, new ProviderSettings(), "input"));
     }
 }
+
+public class GpuOutOfMemoryTests
+{
+    private const string ArenaMessage = "[ErrorCode:Fail] Non-zero status code returned while running Softmax node. Status Message: bfc_arena.cc:360 void* onnxruntime::BFCArena::AllocateRawInternal(size_t, bool) Failed to allocate memory for requested buffer of size 134217728";
+
+    private static readonly string[] AllCompiled = { "TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider" };
+
+    private static EngineFactory Factory(TempDir dir, SessionCache sessions, List<ProviderKind> opened, Func<Exception?> gpuFault) =>
+        new(new CacheStore(dir.File("cache")), sessions: sessions, compiledProviders: () => AllCompiled,
+            open: (kind, req, settings) =>
+            {
+                opened.Add(kind);
+                return kind switch
+                {
+                    ProviderKind.TensorRt => throw new DllNotFoundException("libnvinfer.so.10: cannot open shared object file"),
+                    ProviderKind.Cuda => ChromaSession.OpenFaulty(req.ModelPath, ProviderKind.Cuda, settings.Precision, gpuFault),
+                    _ => sessions.Get(req.ModelPath, kind, settings),
+                };
+            });
+
+    [Fact]
+    public void A_run_that_exhausts_GPU_memory_is_finished_on_the_CPU_and_says_so()
+    {
+        using var dir = new TempDir();
+        using var sessions = new SessionCache();
+        var opened = new List<ProviderKind>();
+        var log = new List<string>();
+        string model = FixtureModels.Plumbing(dir.File("m.onnx"));
+        var factory = new EngineFactory(new CacheStore(dir.File("cache")), log.Add, sessions, () => AllCompiled,
+            (kind, req, settings) =>
+            {
+                opened.Add(kind);
+                return kind == ProviderKind.Cuda
+                    ? ChromaSession.OpenFaulty(req.ModelPath, ProviderKind.Cuda, Precision.Fp32, () => new InvalidOperationException(ArenaMessage))
+                    : sessions.Get(req.ModelPath, kind, settings);
+            });
+        var engine = factory.Open(new EngineRequest { ModelPath = model, Device = DeviceRequest.Cuda, Precision = Precision.Fp32 });
+        Assert.Equal(ProviderKind.Cuda, engine.Provider);
+
+        var input = new float[3 * 64 * 64];
+        Array.Fill(input, 0.5f);
+        var output = new float[2 * 64 * 64];
+        engine.Run(input, 1, 64, 64, output);
+
+        Assert.Equal(ProviderKind.Cpu, engine.Provider);
+        Assert.Equal([ProviderKind.Cuda, ProviderKind.Cpu], opened);
+        Assert.Contains(log, m => m.Contains("ran out of memory") && m.Contains("CPU"));
+        var reference = new float[output.Length];
+        ChromaSession.OpenCpu(model).Run(input, 1, 64, 64, reference);
+        Assert.Equal(reference, output);
+    }
+
+    [Fact]
+    public void A_run_that_fits_once_the_arena_is_released_stays_on_the_GPU()
+    {
+        using var dir = new TempDir();
+        using var sessions = new SessionCache();
+        var opened = new List<ProviderKind>();
+        int calls = 0;
+        var factory = Factory(dir, sessions, opened, () => ++calls == 1 ? new InvalidOperationException(ArenaMessage) : null);
+        var engine = factory.Open(new EngineRequest { ModelPath = FixtureModels.Plumbing(dir.File("m.onnx")) });
+        engine.Run(new float[3 * 32 * 32], 1, 32, 32, new float[2 * 32 * 32]);
+        Assert.Equal(ProviderKind.Cuda, engine.Provider);
+        Assert.Equal(2, calls);
+        Assert.DoesNotContain(ProviderKind.Cpu, opened);
+    }
+
+    [Fact]
+    public void Other_GPU_failures_are_not_hidden_behind_the_CPU()
+    {
+        using var dir = new TempDir();
+        using var sessions = new SessionCache();
+        var opened = new List<ProviderKind>();
+        var factory = Factory(dir, sessions, opened, () => new InvalidOperationException("CUDA error cudaErrorIllegalAddress: an illegal memory access was encountered"));
+        var engine = factory.Open(new EngineRequest { ModelPath = FixtureModels.Plumbing(dir.File("m.onnx")) });
+        Assert.Equal(ProviderKind.Cuda, engine.Provider);
+        Assert.Throws<InvalidOperationException>(() => engine.Run(new float[3 * 32 * 32], 1, 32, 32, new float[2 * 32 * 32]));
+        Assert.DoesNotContain(ProviderKind.Cpu, opened);
+    }
+
+    [Theory]
+    [InlineData(ArenaMessage, true)]
+    [InlineData("CUDNN_STATUS_ALLOC_FAILED", true)]
+    [InlineData("CUDA failure 2: out of memory", true)]
+    [InlineData("Non-zero status code returned while running Conv node: CUDNN_STATUS_BAD_PARAM", false)]
+    public void Out_of_memory_is_recognised_by_the_providers_texts(string message, bool oom) =>
+        Assert.Equal(oom, GpuErrors.IsOutOfMemory(new InvalidOperationException(message)));
+}

@@ -36,6 +36,17 @@ public sealed class NvmlSampler : IDisposable
     /// <summary>Peak used memory minus the used memory when sampling started, in MiB.</summary>
     public double PeakDeltaMiB => (Interlocked.Read(ref _peak) - _baseline) / 1048576.0;
 
+    /// <summary>The device's peak used memory in this window (absolute, every process), sampled once more now.</summary>
+    public long PeakUsedBytes
+    {
+        get
+        {
+            if (Nvml.TryQuery(_device) is { } info && info.UsedBytes > Interlocked.Read(ref _peak))
+                Interlocked.Exchange(ref _peak, info.UsedBytes);
+            return Interlocked.Read(ref _peak);
+        }
+    }
+
     /// <summary>Starts a new measurement window from the current usage.</summary>
     public void Reset()
     {

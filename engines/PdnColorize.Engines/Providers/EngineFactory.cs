@@ -70,7 +70,14 @@ public sealed class EngineFactory
 
         var kindUsed = session.Provider;
         foreach (var n in notes) _log(n);
-        return new ChromaEngine(session, attempts, () => OpenAt(kindUsed, Precision.Fp32), _unsafe, sha, _log, notes);
+        // Out of GPU memory mid-job degrades to the CPU even when the GPU was asked for by name: a GPU that cannot
+        // start is a setup problem worth an error, a full GPU is a resource problem worth finishing the picture.
+        Func<ChromaSession>? openCpu = kindUsed.IsGpu() ? () => OpenAt(ProviderKind.Cpu, Precision.Fp32) : null;
+        return new ChromaEngine(session, attempts, () => OpenAt(kindUsed, Precision.Fp32), _unsafe, sha, _log, notes, openCpu)
+        {
+            DeviceId = request.DeviceId,
+            OptionsTag = string.Join(",", request.CudaOverrides.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + "=" + kv.Value)),
+        };
     }
 
     private ChromaSession OpenSession(ProviderKind kind, EngineRequest request, ProviderSettings settings)

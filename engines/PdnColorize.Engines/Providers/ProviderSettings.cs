@@ -32,6 +32,12 @@ public sealed record ProviderSettings
 
     /// <summary>Extra or replacement CUDA provider options (bench levers: "cudnn_conv_algo_search=EXHAUSTIVE", ...).</summary>
     public IReadOnlyDictionary<string, string> CudaOverrides { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// True when the CUDA options ask for <c>enable_cuda_graph=1</c>: the session then runs through device buffers bound
+    /// once per shape (a captured graph replays fixed addresses). Off by default until measured on the user's cards.
+    /// </summary>
+    public bool CudaGraphs => CudaOverrides.TryGetValue("enable_cuda_graph", out var v) && v.Trim() == "1";
 }
 
 /// <summary>

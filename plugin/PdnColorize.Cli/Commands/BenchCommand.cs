@@ -5,6 +5,7 @@ using PdnColorize.Core.Diagnostics;
 using PdnColorize.Engines;
 using PdnColorize.Engines.Caching;
 using PdnColorize.Engines.Diagnostics;
+using PdnColorize.Engines.Gpu;
 using PdnColorize.Engines.Providers;
 
 namespace PdnColorize.Cli.Commands;
@@ -30,9 +31,10 @@ public static class BenchCommand
         var pipeline = new Option<bool>("--pipeline") { Description = "Measure the CPU-side pipeline (no model) instead." };
         var megapixels = new Option<double>("--megapixels") { Description = "--pipeline: test image size.", DefaultValueFactory = _ => 24 };
         var threads = new Option<int>("--threads") { Description = "--pipeline: worker threads (1 = one core).", DefaultValueFactory = _ => 1 };
+        var probeMemory = new Option<bool>("--probe-memory") { Description = "Fit the GPU memory model (peak = base + k*N*S^2) from the two probe runs the planner uses, bypassing its cache, and print it." };
 
         var command = new Command("bench", "Measure model speed and memory, or the CPU-side pipeline (--pipeline).");
-        foreach (var o in new Option[] { model, sizes, precisions, device, batch, runs, warmup, json, vram, cudaOption, pipeline, megapixels, threads })
+        foreach (var o in new Option[] { model, sizes, precisions, device, batch, runs, warmup, json, vram, cudaOption, pipeline, megapixels, threads, probeMemory })
             command.Options.Add(o);
         command.SetAction(parse =>
         {
@@ -45,8 +47,10 @@ public static class BenchCommand
                     ModelPath = ModelStore.Default().Resolve(parse.GetValue(model)).ModelPath,
                     Device = Parse(() => EngineChoices.ParseDevice(parse.GetValue(device)!)),
                     VramBudgetMiB = parse.GetValue(vram),
-                    CudaOverrides = ParseOptions(parse.GetValue(cudaOption) ?? []),
+                    CudaOverrides = PipelineOptions.ParseCudaOptions(parse.GetValue(cudaOption) ?? []),
                 };
+                if (parse.GetValue(probeMemory))
+                    return RunMemoryProbe(request, parse.GetValue(precisions)!, ParseSizes(parse.GetValue(sizes)!).First());
                 var results = new List<BenchResult>();
                 foreach (string p in parse.GetValue(precisions)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 foreach (int size in ParseSizes(parse.GetValue(sizes)!))
@@ -87,6 +91,42 @@ public static class BenchCommand
         return ExitCodes.Ok;
     }
 
+    /// <summary>
+    /// One fresh process per call (so the probes start from an empty arena, as the planner's do): opens the engine, fits
+    /// the memory model through a throw-away cache and prints it as JSON with its readings.
+    /// </summary>
+    private static int RunMemoryProbe(EngineRequest request, string precision, int size)
+    {
+        string scratch = Path.Combine(Path.GetTempPath(), "pdnc-probe-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            using var sessions = new SessionCache();
+            var cache = new CacheStore(scratch, Console.Error.WriteLine);
+            var factory = new EngineFactory(cache, Console.Error.WriteLine, sessions);
+            var engine = factory.Open(request with { Precision = Parse(() => EngineChoices.ParsePrecision(precision)) });
+            if (!engine.Provider.IsGpu()) throw new UsageException($"--probe-memory needs a GPU; the engine runs on {engine.Summary}.");
+            var profile = new MemoryProfiler(cache, new NvmlVramMeter(engine.DeviceId), Console.Error.WriteLine, engine.Session.ReleaseArena)
+                .Profile(engine, size, request.VramBudgetMiB);
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                model = Path.GetFileNameWithoutExtension(request.ModelPath),
+                device = engine.Provider.Label(),
+                precision = engine.Precision.Label(),
+                size,
+                idle_mib = Math.Round(profile.IdleMiB, 1),
+                base_mib = Math.Round(profile.Model.BaseMiB, 1),
+                mib_per_megapixel = Math.Round(profile.Model.MiBPerMegapixel, 1),
+                probe_ms = Math.Round(profile.ProbeMs, 1),
+                readings = profile.Readings.Select(r => new { batch = r.Batch, size = r.Size, peak_mib = Math.Round(r.PeakMiB, 1), failed = r.Failed }),
+            }));
+            return ExitCodes.Ok;
+        }
+        finally
+        {
+            try { Directory.Delete(scratch, recursive: true); } catch (IOException) { }
+        }
+    }
+
     private static T Parse<T>(Func<T> parse)
     {
         try { return parse(); }
@@ -97,8 +137,4 @@ public static class BenchCommand
         text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s =>
             int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v >= 32 && v <= 4096 && v % 32 == 0
                 ? v : throw new UsageException($"--sizes takes multiples of 32 in 32..4096; got '{s}'."));
-
-    private static Dictionary<string, string> ParseOptions(string[] pairs) => pairs.ToDictionary(
-        p => p.Split('=', 2)[0].Trim(),
-        p => p.Contains('=') ? p.Split('=', 2)[1].Trim() : throw new UsageException($"--cuda-option takes key=value; got '{p}'."));
 }

@@ -1,3 +1,5 @@
+using PdnColorize.Core.Detail;
+
 namespace PdnColorize.Core.Model;
 
 /// <summary>
@@ -14,6 +16,9 @@ public interface IChromaModel
 
     /// <summary>True when any multiple-of-32 height and width are accepted; otherwise only S x S.</summary>
     bool DynamicSize { get; }
+
+    /// <summary>What the model's device can run for the detail pass (tile size, batch); the CPU default unless overridden.</summary>
+    IDetailCapacity Capacity => CpuDetailCapacity.Default;
 
     void Predict(float[] gray, int batch, int height, int width, Span<float> ab, CancellationToken cancellation);
 }

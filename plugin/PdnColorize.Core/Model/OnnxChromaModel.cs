@@ -1,4 +1,8 @@
+using System.Collections.Concurrent;
+using PdnColorize.Core.Detail;
 using PdnColorize.Engines;
+using PdnColorize.Engines.Caching;
+using PdnColorize.Engines.Gpu;
 using PdnColorize.Engines.Providers;
 
 namespace PdnColorize.Core.Model;
@@ -16,11 +20,22 @@ public sealed record EngineChoice
 /// <summary>An <see cref="IChromaModel"/> over an engine chosen by the provider ladder (NaN-guarded) and the model's manifest.</summary>
 public sealed class OnnxChromaModel : IChromaModel
 {
-    public OnnxChromaModel(ChromaEngine engine, ModelManifest manifest, int? sizeOverride = null)
+    private readonly CacheStore? _cache;
+    private readonly int? _vramBudgetMiB;
+    private readonly Action<string> _log;
+    private IDetailCapacity? _gpuCapacity;
+
+    /// <param name="cache">Where the GPU memory model is cached; null = no GPU planning (one tile of S per call).</param>
+    /// <param name="vramBudgetMiB">The user's VRAM cap (`--vram-budget`), which the planner honours as well.</param>
+    public OnnxChromaModel(ChromaEngine engine, ModelManifest manifest, int? sizeOverride = null, CacheStore? cache = null,
+        int? vramBudgetMiB = null, Action<string>? log = null)
     {
         Engine = engine;
         Manifest = manifest;
         PreferredSize = engine.Signature.ResolveSize(sizeOverride ?? manifest.InputSize);
+        _cache = cache;
+        _vramBudgetMiB = vramBudgetMiB;
+        _log = log ?? (_ => { });
     }
 
     public ChromaEngine Engine { get; }
@@ -45,7 +60,26 @@ public sealed class OnnxChromaModel : IChromaModel
             CalibrationDirectory = choice.CalibrationDirectory,
             CudaOverrides = choice.CudaOverrides,
         });
-        return new OnnxChromaModel(engine, entry.Manifest, sizeOverride);
+        return new OnnxChromaModel(engine, entry.Manifest, sizeOverride, factory.Cache, choice.VramBudgetMiB, log);
+    }
+
+    /// <summary>
+    /// On a GPU: the VRAM planner over a memory model fitted from two probe runs of this session (cached on disk per
+    /// model, precision, options and GPU), under min(--vram-budget, 0.8 x what the process may hold). On the CPU: the
+    /// CPU capacity. The provider is read on every call: a job that ran out of GPU memory continues on the CPU and
+    /// plans for it.
+    /// </summary>
+    public IDetailCapacity Capacity => Engine.Provider.IsGpu() ? _gpuCapacity ??= BuildGpuCapacity() : CpuDetailCapacity.Default;
+
+    private IDetailCapacity BuildGpuCapacity()
+    {
+        if (_cache is null || Nvml.Unavailable is not null)
+            return new DelegateDetailCapacity($"{Engine.Provider.Label()} without a memory reading (one tile per call)", r => new DetailCapacity(1, r.ModelSize));
+        var meter = new NvmlVramMeter(Engine.DeviceId);
+        var profiler = new MemoryProfiler(_cache, meter, _log, () => Engine.Session.ReleaseArena());
+        var models = new ConcurrentDictionary<int, MemoryModel>();
+        return new VramDetailCapacity(size => models.GetOrAdd(size, s => profiler.Profile(Engine, s, _vramBudgetMiB).Model),
+            meter.AvailableMiB, _vramBudgetMiB);
     }
 
     public void Predict(float[] gray, int batch, int height, int width, Span<float> ab, CancellationToken cancellation)

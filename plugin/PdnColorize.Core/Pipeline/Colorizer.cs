@@ -12,8 +12,8 @@ public sealed class Colorizer(IChromaModel model)
 {
     public IChromaModel Model { get; } = model;
 
-    /// <summary>What the device can run for the detail pass (the engines' VRAM planner plugs in here).</summary>
-    public IDetailCapacity Capacity { get; init; } = CpuDetailCapacity.Default;
+    /// <summary>What the device can run for the detail pass: the model's own (the VRAM planner on a GPU) unless set.</summary>
+    public IDetailCapacity Capacity { get; init; } = model.Capacity;
 
     /// <summary>Measured constants of the detail pass and guided upsampling.</summary>
     public DetailTuning Tuning { get; init; } = DetailTuning.Default;
