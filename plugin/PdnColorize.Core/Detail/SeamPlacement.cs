@@ -249,8 +249,11 @@ public sealed class LightnessStructure
     /// <summary>Structure around the boundary before row c.</summary>
     public double RowLine(long c) => Window(_rows, c);
 
-    /// <summary>Structure under a hand-over across columns [from, to): each column's total weighted by w (1 - w) of the
-    /// raised-cosine ramp there (most where both tiles weigh half).</summary>
+    /// <summary>
+    /// Structure under a hand-over across columns [from, to): the mean of the columns' totals weighted by w (1 - w) of
+    /// the raised-cosine ramp there (most where both tiles weigh half). A mean, not a sum: a sum would favour the
+    /// shortest overlaps, whose steeper ramps show a disagreement more.
+    /// </summary>
     public double ColumnHandOver(long from, long to) => HandOver(_columnTotals, from, to);
 
     public double RowHandOver(long from, long to) => HandOver(_rowTotals, from, to);
@@ -258,13 +261,14 @@ public sealed class LightnessStructure
     private static double HandOver(double[] totals, long from, long to)
     {
         long n = to - from;
-        double sum = 0;
+        double sum = 0, weights = 0;
         for (long k = 0; k < n; k++)
         {
             double r = 0.5 - 0.5 * Math.Cos(Math.PI * (k + 0.5) / n);
             sum += totals[from + k] * r * (1 - r);
+            weights += r * (1 - r);
         }
-        return sum;
+        return weights > 0 ? sum / weights : 0;
     }
 
     private static double Window(double[] prefix, long c)
