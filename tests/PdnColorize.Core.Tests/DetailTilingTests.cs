@@ -9,7 +9,7 @@ namespace PdnColorize.Core.Tests;
 public class DetailTilingTests
 {
     /// <summary>Walks every cell of an axis: covered, weights sum to 1, tiles inside, at most two tiles weigh.</summary>
-    private static void CheckAxisExhaustively(AxisTiling axis)
+    internal static void CheckAxisExhaustively(AxisTiling axis)
     {
         Assert.InRange(axis.Count, 1, int.MaxValue);
         Assert.Equal(0, axis.Start(0));

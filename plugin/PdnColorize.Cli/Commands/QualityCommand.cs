@@ -45,6 +45,17 @@ public static class QualityCommand
             Description = "Time the CPU-side pipeline instead, on synthetic images of these megapixels (e.g. 24,100), global and fine.",
             HelpName = "MP,MP",
         };
+        var placement = new Option<TilePlacement>("--placement")
+        {
+            Description = "Where the detail pass puts its tiles: even, offjpeggrid (tile edges away from 8-px JPEG block edges), leaststructure (edges where L* has least structure), quietoverlaps (hand-overs where L* has least structure), jittered (a control: edges moved at random, --placement-seed).",
+            DefaultValueFactory = _ => DetailTuning.Default.Placement,
+        };
+        var slack = new Option<double>("--placement-slack")
+        {
+            Description = "How far a placed tile may move from its even place, as a share of the tile (0..0.5).",
+            DefaultValueFactory = _ => DetailTuning.Default.PlacementSlack,
+        };
+        var seed = new Option<int>("--placement-seed") { Description = "Seed of --placement jittered.", DefaultValueFactory = _ => 0 };
         var repeats = new Option<int>("--repeats") { Description = "--pipeline: runs per configuration (the best is reported).", DefaultValueFactory = _ => 3 };
         var options = new PipelineOptions(selection: false);
 
@@ -53,7 +64,7 @@ public static class QualityCommand
             "(global / fine x nearest / bilinear / guided); --detail is not used (both modes run). With --pipeline, --threads 0 means one thread. " +
             "Exit 0: all measured; 1: some photos failed; 2: bad arguments; 3: model problem.");
         command.Arguments.Add(dir);
-        foreach (var o in new Option[] { json, crops, cropSize, cropZoom, limit, quick, oracle, pipeline, repeats }) command.Options.Add(o);
+        foreach (var o in new Option[] { json, crops, cropSize, cropZoom, limit, quick, oracle, placement, slack, seed, pipeline, repeats }) command.Options.Add(o);
         options.AddTo(command);
         command.SetAction((parse, cancellation) =>
         {
@@ -65,7 +76,10 @@ public static class QualityCommand
                         parse.GetValue(repeats), request.Size ?? 256, parse.GetValue(json)));
                 string folder = parse.GetValue(dir) ?? throw new UsageException("quality needs a folder of colour photos (or --pipeline).");
                 var job = new ColorizeJob(request);
-                return Task.FromResult(Run(folder, job, parse.GetValue(json), parse.GetValue(crops), parse.GetValue(cropSize),
+                var tuning = DetailTuning.Default with { Placement = parse.GetValue(placement), PlacementSlack = parse.GetValue(slack), PlacementSeed = parse.GetValue(seed) };
+                try { tuning.Validate(); }
+                catch (ArgumentOutOfRangeException) { throw new UsageException("--placement-slack must lie in 0..0.5."); }
+                return Task.FromResult(Run(folder, job, tuning, parse.GetValue(json), parse.GetValue(crops), parse.GetValue(cropSize),
                     parse.GetValue(cropZoom), parse.GetValue(limit), parse.GetValue(quick), parse.GetValue(oracle), cancellation));
             }
             catch (Exception e)
@@ -86,7 +100,7 @@ public static class QualityCommand
     private static string F(double v, string format = "F3") =>
         double.IsNaN(v) ? "-" : v.ToString(format, CultureInfo.InvariantCulture);
 
-    private static int Run(string dir, ColorizeJob job, string? jsonPath, string? cropDir, int cropSize, int cropZoom, int? limit,
+    private static int Run(string dir, ColorizeJob job, DetailTuning tuning, string? jsonPath, string? cropDir, int cropSize, int cropZoom, int? limit,
         bool quick, bool oracleOnly, CancellationToken cancellation)
     {
         if (!Directory.Exists(dir)) throw new UsageException($"the folder '{dir}' does not exist.");
@@ -113,6 +127,7 @@ public static class QualityCommand
                 var probe = new QualityProbe(model)
                 {
                     Settings = job.Settings,
+                    Tuning = tuning,
                     DefaultHarmonizationOnly = quick,
                     OracleOnly = oracleOnly,
                     OnImage = crop is null ? null : crop.Take,
@@ -145,7 +160,11 @@ public static class QualityCommand
             {
                 model = model.Description,
                 dir,
-                settings = new { upsampling = job.Settings.Upsampling.ToString(), harmonization = job.Settings.Harmonization.ToString(), detail_scale = job.Settings.DetailScale },
+                settings = new
+                {
+                    upsampling = job.Settings.Upsampling.ToString(), harmonization = job.Settings.Harmonization.ToString(), detail_scale = job.Settings.DetailScale,
+                    placement = tuning.Placement.ToString(), placement_slack = tuning.PlacementSlack, placement_seed = tuning.PlacementSeed,
+                },
                 targets = new { seam = SeamTarget, drift = DriftTarget, drift_blur_sigma_px = Drift.DefaultSigma },
                 photos,
                 step_edge = step.Select(s => new { upsampling = s.Upsampling, bleed_px = s.BleedPixels }),
@@ -162,10 +181,10 @@ public static class QualityCommand
         Console.WriteLine($"{q.Name} {q.Width}x{q.Height}: {q.Detail}");
         if (q.Results.Count > 0)
         {
-            Console.WriteLine($"  {"mode",-6} {"harmonisation",-14} {"upsampling",-10} {"dE2000",7} {"edge-ab",8} {"seam",6} {"seam@ramp",9} {"drift",6} {"seam/global",11}");
+            Console.WriteLine($"  {"mode",-6} {"harmonisation",-14} {"upsampling",-10} {"dE2000",7} {"edge-ab",8} {"seam",6} {"seam@ramp",9} {"drift",6} {"seam/global",11} {"disagree",8}");
             foreach (var r in q.Results)
                 Console.WriteLine($"  {r.Mode,-6} {r.Harmonization,-14} {r.Upsampling.ToLowerInvariant(),-10} {F(r.DeltaE2000),7} {F(r.EdgeAbError),8} " +
-                                  $"{F(r.Seam),6} {F(r.SeamAtRampCentres),9} {(r.Mode == "fine" ? F(r.Drift) : "-"),6} {F(r.Seam / r.SeamOfGlobal),11}");
+                                  $"{F(r.Seam),6} {F(r.SeamAtRampCentres),9} {(r.Mode == "fine" ? F(r.Drift) : "-"),6} {F(r.Seam / r.SeamOfGlobal),11} {F(r.OverlapDisagreement),8}");
         }
         foreach (var o in q.Oracle)
             Console.WriteLine($"  oracle {o.Grid,-18} {o.Upsampling.ToLowerInvariant(),-10} edge-ab {F(o.EdgeAbError)}  all-ab {F(o.OverallAbError)}");
@@ -183,7 +202,8 @@ public static class QualityCommand
                               $"edge-ab {F(rs.Average(r => r.EdgeAbError))}  seam {F(rs.Average(r => r.Seam))} (worst {F(rs.Max(r => r.Seam))})  " +
                               $"seam@ramp worst {F(rs.Max(r => r.SeamAtRampCentres))}" +
                               (k.Mode == "fine" ? $"  drift {F(rs.Average(r => r.Drift))} (worst {F(rs.Max(r => r.Drift))})" +
-                                                  $"  seam/global worst {F(rs.Max(r => r.Seam / r.SeamOfGlobal))}" : ""));
+                                                  $"  seam/global worst {F(rs.Max(r => r.Seam / r.SeamOfGlobal))}" +
+                                                  $"  disagreement {F(rs.Average(r => r.OverlapDisagreement))}" : ""));
         }
         var oracleKeys = photos.SelectMany(p => p.Oracle).Select(o => (o.Grid.Split(' ')[0], o.Upsampling)).Distinct();
         foreach (var (grid, up) in oracleKeys)

@@ -1,30 +1,35 @@
 namespace PdnColorize.Core.Detail;
 
 /// <summary>
-/// Tiles of one axis: <see cref="Count"/> windows of <see cref="Extent"/> cells spread evenly over a line of
-/// <see cref="Length"/> cells, neighbours overlapping by at least the asked overlap, and blend weights that form a
-/// partition of unity. Everything is arithmetic (no per-cell arrays), so a line of a billion cells costs nothing.
+/// Tiles of one axis: <see cref="Count"/> windows of <see cref="Extent"/> cells over a line of <see cref="Length"/>
+/// cells, neighbours overlapping by at least the asked overlap, and blend weights that form a partition of unity.
+/// Two layouts: spread evenly (the constructor; pure arithmetic, no per-tile arrays, so a line of a trillion cells
+/// costs nothing) or at explicit starts (<see cref="FromStarts"/>: a placement that looked at the image, see
+/// <see cref="SeamPlacement"/>).
 /// </summary>
 /// <remarks>
-/// Tile i covers [Start(i), Start(i) + Extent). Tiles 0 and Count-1 touch the ends; the steps between starts differ
-/// by at most one cell. Between tiles i and i+1 a raised-cosine ramp of <see cref="Ramp"/> cells sits in the middle
-/// of their overlap (at most <c>maxRamp</c> cells: the asked overlap, by default): tile i+1 fades in as
-/// r(t) = (1 - cos(pi t)) / 2 while tile i fades out as 1 - r(t). Ramps of
-/// different pairs never meet (Ramp &lt;= the smallest step - 1), so at every cell at most two tiles have weight and
-/// their weights add to one; outside ramps one tile has weight 1.
+/// Tile i covers [Start(i), Start(i) + Extent). Tiles 0 and Count-1 touch the ends. Between tiles i and i+1 a
+/// raised-cosine ramp of <see cref="RampAfter"/>(i) cells sits in the middle of their overlap: tile i+1 fades in as
+/// r(t) = (1 - cos(pi t)) / 2 while tile i fades out as 1 - r(t). Ramps of different pairs never meet, so at every
+/// cell at most two tiles have weight and their weights add to one; outside ramps one tile has weight 1.
+/// Evenly spread: the steps between starts differ by at most one cell and every pair has the same ramp, at most the
+/// smallest step - 1. Explicit starts: no cell lies in three tiles (Start(i+2) &gt;= End(i)), which keeps each pair's
+/// ramp apart from the next pair's whatever its length, so each pair hands over across its own overlap.
 /// </remarks>
 public sealed class AxisTiling
 {
-    private readonly long _span; // Length - Extent, spread over Count - 1 steps
+    private readonly long _span;      // Length - Extent, spread over Count - 1 steps (evenly spread)
+    private readonly long[]? _starts; // explicit starts, or null when evenly spread
+    private readonly int[]? _ramps;   // explicit starts: ramp length of each pair
 
+    /// <summary>Tiles spread evenly, as few as the asked overlap allows.</summary>
     /// <param name="maxRamp">The longest hand-over ramp; null = as long as the overlaps allow.</param>
     public AxisTiling(long length, int tile, int overlap, int? maxRamp = null)
     {
-        if (length <= 0) throw new ArgumentOutOfRangeException(nameof(length), $"an axis needs at least one cell; got {length}");
-        if (tile <= 0) throw new ArgumentOutOfRangeException(nameof(tile), $"a tile needs at least one cell; got {tile}");
-        if (overlap < 0 || overlap >= tile) throw new ArgumentOutOfRangeException(nameof(overlap), $"overlap must lie in 0..{tile - 1}; got {overlap}");
+        Validate(length, tile, overlap);
         Length = length;
         AskedOverlap = overlap;
+        MaxRamp = maxRamp;
         if (length <= tile)
         {
             Extent = (int)length;
@@ -45,6 +50,47 @@ public sealed class AxisTiling
         if (maxRamp is { } cap) Ramp = Math.Min(Ramp, Math.Max(1, cap));
     }
 
+    private AxisTiling(long length, int extent, int overlap, int? maxRamp, long[] starts, int[] ramps)
+    {
+        Length = length;
+        Extent = extent;
+        AskedOverlap = overlap;
+        MaxRamp = maxRamp;
+        Count = starts.Length;
+        _span = length - extent;
+        _starts = starts;
+        _ramps = ramps;
+        Ramp = ramps.Length == 0 ? 0 : ramps.Min();
+    }
+
+    /// <summary>
+    /// Tiles at the given starts. The layout must keep the invariants the blend relies on, else this throws: first
+    /// start 0, last start Length - Extent, starts increasing, every pair overlapping by at least
+    /// <paramref name="overlap"/>, no cell in three tiles. Each pair hands over across its whole overlap (at most
+    /// <paramref name="maxRamp"/> cells).
+    /// </summary>
+    public static AxisTiling FromStarts(long length, int tile, int overlap, IReadOnlyList<long> starts, int? maxRamp = null)
+    {
+        Validate(length, tile, overlap);
+        int extent = (int)Math.Min(length, tile);
+        if (starts.Count == 0) throw new ArgumentException("a tiling needs at least one tile", nameof(starts));
+        if (starts[0] != 0) throw new ArgumentException($"the first tile must start at 0; got {starts[0]}", nameof(starts));
+        if (starts[^1] != length - extent)
+            throw new ArgumentException($"the last tile must end at {length}; it ends at {starts[^1] + extent}", nameof(starts));
+        var ramps = new int[starts.Count - 1];
+        for (int i = 0; i + 1 < starts.Count; i++)
+        {
+            long step = starts[i + 1] - starts[i];
+            if (step <= 0) throw new ArgumentException($"starts must increase; tile {i + 1} starts at {starts[i + 1]} after {starts[i]}", nameof(starts));
+            long shared = extent - step;
+            if (shared < overlap) throw new ArgumentException($"tiles {i} and {i + 1} overlap by {shared} < {overlap}", nameof(starts));
+            if (i + 2 < starts.Count && starts[i + 2] < starts[i] + extent)
+                throw new ArgumentException($"tile {i + 2} starts inside tile {i}: a cell would lie in three tiles", nameof(starts));
+            ramps[i] = (int)Math.Max(0, maxRamp is { } cap ? Math.Min(shared, Math.Max(1, cap)) : shared);
+        }
+        return new AxisTiling(length, extent, overlap, maxRamp, starts.ToArray(), ramps);
+    }
+
     /// <summary>Cells on the axis.</summary>
     public long Length { get; }
 
@@ -56,13 +102,20 @@ public sealed class AxisTiling
     /// <summary>The overlap asked for; the real overlap of every pair is at least this.</summary>
     public int AskedOverlap { get; }
 
-    /// <summary>Cells over which one tile hands over to the next (0 when there is one tile).</summary>
+    /// <summary>The cap on ramp lengths this tiling was made with (null: the whole overlap).</summary>
+    public int? MaxRamp { get; }
+
+    /// <summary>True when the tiles sit at explicit starts rather than evenly spread.</summary>
+    public bool IsPlaced => _starts is not null;
+
+    /// <summary>The shortest hand-over ramp of any pair (0 when there is one tile).</summary>
     public int Ramp { get; }
 
-    /// <summary>First cell of tile i: round(i * (Length - Extent) / (Count - 1)).</summary>
+    /// <summary>First cell of tile i (evenly spread: round(i * (Length - Extent) / (Count - 1))).</summary>
     public long Start(int i)
     {
         if ((uint)i >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(i));
+        if (_starts is not null) return _starts[i];
         if (Count == 1) return 0;
         long d = Count - 1;
         return (long)(((Int128)2 * i * _span + d) / (2 * d)); // rounded, exact for any length
@@ -73,23 +126,30 @@ public sealed class AxisTiling
     /// <summary>Cells tiles i and i+1 share.</summary>
     public long OverlapAfter(int i) => End(i) - Start(i + 1);
 
+    /// <summary>Cells over which tile i hands over to tile i+1.</summary>
+    public int RampAfter(int i)
+    {
+        if ((uint)i >= (uint)(Count - 1)) throw new ArgumentOutOfRangeException(nameof(i));
+        return _ramps is not null ? _ramps[i] : Ramp;
+    }
+
     /// <summary>First cell of the ramp between tiles i and i+1 (centred in their overlap).</summary>
-    public long RampStart(int i) => Start(i + 1) + (OverlapAfter(i) - Ramp) / 2;
+    public long RampStart(int i) => Start(i + 1) + (OverlapAfter(i) - RampAfter(i)) / 2;
 
     /// <summary>The tiles that hold cell x: a range of one or two tile indices (more only where weights are 0).</summary>
     public (int First, int Last) TilesAt(long x)
     {
         if (x < 0 || x >= Length) throw new ArgumentOutOfRangeException(nameof(x));
         if (Count == 1) return (0, 0);
-        // Start(i) <= x for i <= guess; scan a few neighbours to be exact (steps differ by at most one cell).
-        long d = Count - 1;
-        int guess = (int)Math.Min(d, (double)x * d / Math.Max(1, _span));
-        int first = guess;
-        while (first > 0 && Start(first) > x) first--;
+        // last = the last tile starting at or before x (starts increase in both layouts): binary search.
+        int lo = 0, hi = Count - 1;
+        while (lo < hi)
+        {
+            int mid = (int)(((long)lo + hi + 1) / 2);
+            if (Start(mid) <= x) lo = mid; else hi = mid - 1;
+        }
+        int last = lo, first = lo;
         while (first > 0 && End(first - 1) > x) first--;
-        while (first < Count - 1 && End(first) <= x) first++;
-        int last = first;
-        while (last < Count - 1 && Start(last + 1) <= x) last++;
         return (first, last);
     }
 
@@ -100,14 +160,16 @@ public sealed class AxisTiling
         if (i > 0)
         {
             long r0 = RampStart(i - 1);
+            int ramp = RampAfter(i - 1);
             if (x < r0) return 0f;
-            if (x < r0 + Ramp) return RampUp(x - r0);
+            if (x < r0 + ramp) return RampUp(x - r0, ramp);
         }
         if (i < Count - 1)
         {
             long r0 = RampStart(i);
-            if (x >= r0 + Ramp) return 0f;
-            if (x >= r0) return 1f - RampUp(x - r0);
+            int ramp = RampAfter(i);
+            if (x >= r0 + ramp) return 0f;
+            if (x >= r0) return 1f - RampUp(x - r0, ramp);
         }
         return 1f;
     }
@@ -119,8 +181,15 @@ public sealed class AxisTiling
         for (int k = 0; k < Extent; k++) weights[k] = Weight(i, s + k);
     }
 
-    /// <summary>Raised cosine at the centre of ramp cell k: (1 - cos(pi (k + 0.5) / Ramp)) / 2.</summary>
-    private float RampUp(long k) => (float)(0.5 - 0.5 * Math.Cos(Math.PI * (k + 0.5) / Ramp));
+    /// <summary>Raised cosine at the centre of ramp cell k: (1 - cos(pi (k + 0.5) / ramp)) / 2.</summary>
+    private static float RampUp(long k, int ramp) => (float)(0.5 - 0.5 * Math.Cos(Math.PI * (k + 0.5) / ramp));
+
+    private static void Validate(long length, int tile, int overlap)
+    {
+        if (length <= 0) throw new ArgumentOutOfRangeException(nameof(length), $"an axis needs at least one cell; got {length}");
+        if (tile <= 0) throw new ArgumentOutOfRangeException(nameof(tile), $"a tile needs at least one cell; got {tile}");
+        if (overlap < 0 || overlap >= tile) throw new ArgumentOutOfRangeException(nameof(overlap), $"overlap must lie in 0..{tile - 1}; got {overlap}");
+    }
 
     private static long CeilDiv(long a, long b) => (a + b - 1) / b;
 }

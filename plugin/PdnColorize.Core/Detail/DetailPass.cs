@@ -19,7 +19,7 @@ public static class DetailPass
     /// <param name="lightness">L* of the region on the plan's detail grid (area-resampled).</param>
     /// <param name="global">The global pass of the same region (its grid is upsampled to the detail grid as the guide colours).</param>
     public static Result Run(DetailPlan plan, float[] lightness, ChromaField global, IChromaModel model,
-        ChromaHarmonization harmonization, DetailTuning tuning, CancellationToken cancellation)
+        ChromaHarmonization harmonization, DetailTuning tuning, CancellationToken cancellation, ITileObserver? observer = null)
     {
         int gw = plan.GridWidth, gh = plan.GridHeight;
         long cells = plan.GridCells;
@@ -32,7 +32,7 @@ public static class DetailPass
         {
             GrayOfLightness(lightness, gray.AsSpan(0, (int)cells));
             UpsampleGlobal(global, gw, gh, globalA, globalB);
-            return Tiles(plan, gray, globalA, globalB, global, model, harmonization, tuning, cancellation);
+            return Tiles(plan, gray, globalA, globalB, global, model, harmonization, tuning, observer, cancellation);
         }
         finally
         {
@@ -41,7 +41,8 @@ public static class DetailPass
     }
 
     private static Result Tiles(DetailPlan plan, float[] gray, float[] globalA, float[] globalB, ChromaField global,
-        IChromaModel model, ChromaHarmonization harmonization, DetailTuning tuning, CancellationToken cancellation)
+        IChromaModel model, ChromaHarmonization harmonization, DetailTuning tuning, ITileObserver? observer,
+        CancellationToken cancellation)
     {
         int gw = plan.GridWidth, gh = plan.GridHeight;
         long cells = plan.GridCells;
@@ -97,6 +98,7 @@ public static class DetailPass
                     Harmonizer.AffineFit(ta, tb, tga, tgb, tileCells, tuning.AffineRidge);
                 else if (harmonization == ChromaHarmonization.FrequencySplit && !tuning.SplitAfterBlend)
                     Harmonizer.FrequencySplit(ta, tb, tga, tgb, ex, ey, sigma, scratch);
+                observer?.Harmonised(plan, tx, ty, ta, tb);
                 plan.X.Weights(tx, wx);
                 plan.Y.Weights(ty, wy);
                 for (int y = 0; y < ey; y++)

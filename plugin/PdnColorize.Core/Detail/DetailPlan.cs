@@ -41,7 +41,11 @@ public sealed record DetailPlan(
     public IReadOnlyList<double> RampCentresY => Centres(Y, Region.Y, Region.Height, GridHeight);
 
     public override string ToString() =>
-        $"{TileCount} tiles ({X.Count}x{Y.Count}) of {X.Extent}x{Y.Extent} on a {GridWidth}x{GridHeight} grid, overlap >= {X.AskedOverlap}, batch {Batch}";
+        $"{TileCount} tiles ({X.Count}x{Y.Count}) of {X.Extent}x{Y.Extent} on a {GridWidth}x{GridHeight} grid, overlap >= {X.AskedOverlap}, batch {Batch}" +
+        (X.IsPlaced || Y.IsPlaced ? $", placed at x {Starts(X)}, y {Starts(Y)}" : "");
+
+    private static string Starts(AxisTiling axis) =>
+        string.Join(" ", Enumerable.Range(0, Math.Min(axis.Count, 16)).Select(i => axis.Start(i))) + (axis.Count > 16 ? " ..." : "");
 
     private static List<double> Edges(AxisTiling axis, int origin, int pixels, int cells)
     {
@@ -58,7 +62,7 @@ public sealed record DetailPlan(
     {
         var list = new List<double>();
         for (int i = 0; i + 1 < axis.Count; i++)
-            list.Add(origin + (axis.RampStart(i) + axis.Ramp / 2.0) * pixels / cells);
+            list.Add(origin + (axis.RampStart(i) + axis.RampAfter(i) / 2.0) * pixels / cells);
         return list;
     }
 }

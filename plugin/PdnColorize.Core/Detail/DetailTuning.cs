@@ -16,6 +16,10 @@ namespace PdnColorize.Core.Detail;
 /// O in its middle (false). Measured: the same for harmonised tiles; for unharmonised ones the short ramp shows the
 /// stitch (seam score at ramp centres 2.03 vs 1.48).</param>
 /// <param name="GuidedForm">Guided upsampling: standard fast guided filter or bilinear plus guided detail.</param>
+/// <param name="Placement">Where the tiles go: evenly spread, or moved within <paramref name="PlacementSlack"/> to better
+/// lines (<see cref="SeamPlacement"/>).</param>
+/// <param name="PlacementSlack">How far a placed tile may move from its even place, as a share of the tile.</param>
+/// <param name="PlacementSeed">Seed of the <see cref="TilePlacement.Jittered"/> control.</param>
 public sealed record DetailTuning(
     double SplitSigma = 1.0,
     double AffineRidge = 25.0,
@@ -23,7 +27,10 @@ public sealed record DetailTuning(
     float GuidedEps = 64f,
     GuidedForm GuidedForm = GuidedForm.Residual,
     bool SplitAfterBlend = false,
-    bool FullOverlapRamps = true)
+    bool FullOverlapRamps = true,
+    TilePlacement Placement = TilePlacement.Even,
+    double PlacementSlack = 0.125,
+    int PlacementSeed = 0)
 {
     public static readonly DetailTuning Default = new();
 
@@ -33,5 +40,6 @@ public sealed record DetailTuning(
         if (!(AffineRidge >= 0)) throw new ArgumentOutOfRangeException(nameof(AffineRidge));
         if (GuidedRadius is < 1 or > 16) throw new ArgumentOutOfRangeException(nameof(GuidedRadius));
         if (!(GuidedEps > 0)) throw new ArgumentOutOfRangeException(nameof(GuidedEps));
+        if (!(PlacementSlack >= 0 && PlacementSlack <= 0.5)) throw new ArgumentOutOfRangeException(nameof(PlacementSlack));
     }
 }

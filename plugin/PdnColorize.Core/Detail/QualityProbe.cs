@@ -15,11 +15,16 @@ namespace PdnColorize.Core.Detail;
 /// <param name="SeamOfGlobal">The global result's seam score at the same lines (same upsampling): what content and
 /// lattices (JPEG blocks, the model's strides) give those lines without any tiles. Seam / SeamOfGlobal is the part the
 /// tiles add.</param>
+/// <param name="OverlapDisagreement">Fine only: mean |ab_A - ab_B| of two harmonised tiles over the cells where both
+/// have blend weight (<see cref="Detail.OverlapDisagreement"/>), in ab units on the detail grid; the same for every
+/// upsampling of one fine run.</param>
 public sealed record ResultScores(
     string Mode, string Harmonization, string Upsampling,
     double DeltaE2000, double EdgeAbError, double Seam, double SeamAtRampCentres, double Drift, double Seconds)
 {
     public double SeamOfGlobal { get; init; } = double.NaN;
+
+    public double OverlapDisagreement { get; init; } = double.NaN;
 }
 
 /// <summary>Upsampling alone, model-free: the photo's true chroma on a grid, brought back to full resolution.</summary>
@@ -93,7 +98,9 @@ public sealed class QualityProbe(IChromaModel model)
         foreach (var h in harmonizations)
         {
             clock.Restart();
-            var fine = colorizer.Predict(gray, null, Settings with { Detail = DetailMode.Fine, Harmonization = h }, cancellation);
+            var overlap = new OverlapDisagreement();
+            var observed = new Colorizer(model) { Tuning = Tuning, Capacity = Capacity, TileObserver = overlap };
+            var fine = observed.Predict(gray, null, Settings with { Detail = DetailMode.Fine, Harmonization = h }, cancellation);
             double fineSeconds = clock.Elapsed.TotalSeconds;
             if (plan is null) detail = fine.Detail?.ToString() ?? ""; // the default harmonisation's, which runs first
             plan = fine.Detail?.Plan;
@@ -102,7 +109,8 @@ public sealed class QualityProbe(IChromaModel model)
             {
                 colorizer.Compose(gray, output, fine, null, Settings with { Upsampling = up }, null, cancellation);
                 OnImage?.Invoke($"fine-{h}-{up}", output);
-                results.Add(Score("fine", h.ToString(), up, output, truth, edges, globalBlurred[up], plan, fineSeconds));
+                results.Add(Score("fine", h.ToString(), up, output, truth, edges, globalBlurred[up], plan, fineSeconds)
+                    with { OverlapDisagreement = overlap.Measure().Mean });
             }
         }
         foreach (var up in Upsamplers)

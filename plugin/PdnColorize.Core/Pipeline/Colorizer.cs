@@ -18,6 +18,9 @@ public sealed class Colorizer(IChromaModel model)
     /// <summary>Measured constants of the detail pass and guided upsampling.</summary>
     public DetailTuning Tuning { get; init; } = DetailTuning.Default;
 
+    /// <summary>Sees every harmonised tile of the detail pass (measurements; null in hosts).</summary>
+    public ITileObserver? TileObserver { get; init; }
+
     /// <summary>
     /// The model's chroma for the region: the global pass, and the detail pass when <see cref="ColorizeSettings.Detail"/>
     /// asks for it (Auto: when the region is much larger than the model and memory allows). The field's
@@ -38,22 +41,24 @@ public sealed class Colorizer(IChromaModel model)
         };
 
         ChromaField field;
-        if (decision.Plan is not { } plan)
+        if (decision.Plan is not { } evenPlan)
         {
             field = GlobalChromaPass.Run(source, roi, Model, size, cancellation);
         }
         else
         {
             var globalGrid = RegionPlanner.GlobalGrid(roi, size, Model.DynamicSize);
-            var (globalL, detailL) = GlobalChromaPass.DownsampledLightness(source, roi, globalGrid, (plan.GridWidth, plan.GridHeight), cancellation);
+            var (globalL, detailL) = GlobalChromaPass.DownsampledLightness(source, roi, globalGrid, (evenPlan.GridWidth, evenPlan.GridHeight), cancellation);
+            // The planner spreads tiles evenly without seeing the image; now that L* is on the grid they may move.
+            var plan = SeamPlacement.Apply(evenPlan, Tuning.Placement, detailL, Tuning.PlacementSlack, Tuning.PlacementSeed);
             var global = GlobalChromaPass.FromLightness(globalL, globalGrid.Width, globalGrid.Height, roi, Model, cancellation);
-            var fine = DetailPass.Run(plan, detailL, global, Model, settings.Harmonization, Tuning, cancellation);
+            var fine = DetailPass.Run(plan, detailL, global, Model, settings.Harmonization, Tuning, cancellation, TileObserver);
             field = new ChromaField(roi, plan.GridWidth, plan.GridHeight, fine.A, fine.B, Model.Description)
             {
                 InferenceTime = global.InferenceTime + fine.Inference,
                 Guide = detailL,
             };
-            report = report with { TileInferenceTime = fine.Inference };
+            report = report with { Plan = plan, TileInferenceTime = fine.Inference };
         }
         return field with
         {
