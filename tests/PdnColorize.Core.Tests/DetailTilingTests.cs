@@ -124,22 +124,12 @@ public class DetailTilingTests
             // evened out, but never more calls than the capacity's largest batch would need
             long tiles = plan.TileCount;
             Assert.Equal((tiles + batch - 1) / batch, (tiles + plan.Batch - 1) / plan.Batch);
-            var sum = new double[gw * gh];
-            var wx = new float[plan.X.Extent]; var wy = new float[plan.Y.Extent];
-            for (int ty = 0; ty < plan.Y.Count; ty++)
-            for (int tx = 0; tx < plan.X.Count; tx++)
+            PlanAssertions.TilesInsideAndWeightsSumToOne(plan, gw, gh, tile =>
             {
-                var tile = plan.Tile(tx, ty);
-                Assert.True(new PixelRect(0, 0, gw, gh).Contains(tile), $"tile {tile} leaves the {gw}x{gh} grid");
                 Assert.True(plan.InputWidth >= tile.Width && plan.InputHeight >= tile.Height);
                 Assert.Equal(0, plan.InputWidth % 32);
                 if (!dynamic) Assert.Equal((96, 96), (plan.InputWidth, plan.InputHeight));
-                plan.X.Weights(tx, wx); plan.Y.Weights(ty, wy);
-                for (int y = 0; y < tile.Height; y++)
-                for (int x = 0; x < tile.Width; x++)
-                    sum[(tile.Y + y) * gw + tile.X + x] += wx[x] * wy[y];
-            }
-            Assert.All(sum, s => Assert.InRange(s, 1 - 1e-5, 1 + 1e-5));
+            });
         }, iter: 100);
     }
 

@@ -239,19 +239,7 @@ public class SeamPlacementTests
             foreach (var placement in new[] { TilePlacement.OffJpegGrid, TilePlacement.LeastStructure, TilePlacement.QuietOverlaps })
             {
                 var plan = SeamPlacement.Apply(even, placement, l, 0.125);
-                var sum = new double[gw * gh];
-                var wx = new float[plan.X.Extent]; var wy = new float[plan.Y.Extent];
-                for (int ty = 0; ty < plan.Y.Count; ty++)
-                for (int tx = 0; tx < plan.X.Count; tx++)
-                {
-                    var tile = plan.Tile(tx, ty);
-                    Assert.True(new PixelRect(0, 0, gw, gh).Contains(tile), $"tile {tile} leaves the {gw}x{gh} grid");
-                    plan.X.Weights(tx, wx); plan.Y.Weights(ty, wy);
-                    for (int y = 0; y < tile.Height; y++)
-                    for (int x = 0; x < tile.Width; x++)
-                        sum[(tile.Y + y) * gw + tile.X + x] += wx[x] * wy[y];
-                }
-                Assert.All(sum, s => Assert.InRange(s, 1 - 1e-5, 1 + 1e-5));
+                PlanAssertions.TilesInsideAndWeightsSumToOne(plan, gw, gh);
             }
         }, iter: 60);
     }
