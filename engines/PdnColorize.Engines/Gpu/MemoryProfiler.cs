@@ -46,7 +46,7 @@ public sealed class MemoryProfiler(CacheStore cache, IVramMeter meter, Action<st
 
     /// <summary>
     /// The two works to probe for a model taking <paramref name="size"/>: a second image (N = 2) when the batch is free,
-    /// else a doubled side when the size is free, else only the one shape the model runs (then nothing scales: k = 0).
+    /// else a doubled side when the size is free, else only the one shape the model runs (the only work the planner can ask).
     /// </summary>
     public static IReadOnlyList<(int Batch, int Size)> ProbeWorks(ModelSignature signature, int size)
     {
