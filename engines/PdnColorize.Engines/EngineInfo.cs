@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using PdnColorize.Engines.Providers;
 
 namespace PdnColorize.Engines;
 
@@ -22,14 +23,15 @@ public static class EngineInfo
         var compiled = CompiledProviders;
         return new[]
         {
-            Probe("TensorRT", "TensorrtExecutionProvider", compiled, o => o.AppendExecutionProvider_Tensorrt(0)),
-            Probe("CUDA", "CUDAExecutionProvider", compiled, o => o.AppendExecutionProvider_CUDA(0)),
+            Probe(ProviderKind.TensorRt, "TensorrtExecutionProvider", compiled, o => o.AppendExecutionProvider_Tensorrt(0)),
+            Probe(ProviderKind.Cuda, "CUDAExecutionProvider", compiled, o => o.AppendExecutionProvider_CUDA(0)),
             new ProviderStatus("CPU", true, "always available"),
         };
     }
 
-    private static ProviderStatus Probe(string name, string ortName, IReadOnlyList<string> compiled, Action<SessionOptions> append)
+    private static ProviderStatus Probe(ProviderKind kind, string ortName, IReadOnlyList<string> compiled, Action<SessionOptions> append)
     {
+        string name = kind.Label();
         if (!compiled.Contains(ortName))
             return new ProviderStatus(name, false, $"this ONNX Runtime build has no {name} provider (install the GPU runtime)");
         try
@@ -40,7 +42,7 @@ public static class EngineInfo
         }
         catch (Exception e)
         {
-            return new ProviderStatus(name, false, e.Message.Split('\n')[0].Trim());
+            return new ProviderStatus(name, false, ProviderFailure.Explain(kind, e)); // the same words as the ladder's
         }
     }
 }

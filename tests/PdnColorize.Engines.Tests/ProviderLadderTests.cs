@@ -83,6 +83,15 @@ public class ProviderLadderTests
     [InlineData("CUDA failure 2: out of memory", "not enough GPU memory")]
     public void Provider_failures_are_explained(string message, string expected) =>
         Assert.Contains(expected, ProviderFailure.Explain(ProviderKind.Cuda, new Exception(message)));
+
+    [Fact]
+    public void TensorRTs_bare_load_failure_is_explained_as_the_missing_TensorRT_libraries()
+    {
+        // What doctor saw on the H200 machine (CUDA present, TensorRT absent): the bridge names libnvinfer only in its log.
+        var bare = new Exception("[ErrorCode:Fail] OrtSessionOptionsAppendExecutionProvider_TensorRT: Failed to load shared library");
+        Assert.Contains("TensorRT 10 libraries not found", ProviderFailure.Explain(ProviderKind.TensorRt, bare));
+        Assert.DoesNotContain("TensorRT", ProviderFailure.Explain(ProviderKind.Cuda, new Exception("Failed to load shared library libfoo")));
+    }
 }
 
 public class ProviderOptionTests

@@ -14,7 +14,10 @@ public static class ProviderFailure
         string message = error.Message;
         string first = message.Split('\n')[0].Trim();
         string lower = message.ToLowerInvariant();
-        if (lower.Contains("libnvinfer") || lower.Contains("nvinfer"))
+        // ORT's TensorRT bridge reports a missing libnvinfer only in its log; the exception says "Failed to load shared
+        // library" (seen on the H200 machine, which has CUDA but no TensorRT).
+        if (lower.Contains("libnvinfer") || lower.Contains("nvinfer")
+            || (provider == ProviderKind.TensorRt && lower.Contains("failed to load shared library")))
             return "TensorRT 10 libraries not found (libnvinfer.so.10 / nvinfer_10.dll)";
         if (lower.Contains("cudnn"))
             return "cuDNN 9 libraries not found";
