@@ -11,7 +11,7 @@
 #   graph-check.txt  the same pictures with and without CUDA graphs compared pixel by pixel (phase plan)
 #   graph.jsonl   FP16 with and without CUDA graphs (enable_cuda_graph=1, IOBinding), PyTorch FP32 alongside (phase graph)
 # Each configuration runs in its own process, so each pays for and measures its own CUDA context.
-# Phases (one command each keeps every call under the GPU machine's 10-minute limit): models | levers | budget | memory | plan | graph | all
+# Phases (one command each keeps every call under the GPU machine's 10-minute limit): models | levers | budget | memory | plan | batch | graph | all
 set -uo pipefail
 phase="${1:-all}"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -135,6 +135,20 @@ for name in ('kite', 'big'):
     print(f'{name}: graph vs plain: max |diff| {d.max()}, mean {d.mean():.4f}, pixels differing {(d.max(axis=2) > 0).mean() * 100:.3f} %')
 PY
 
+fi
+if [ "$phase" = batch ]; then
+  log "batch: three copies of the 24 MP card in one process (shapes warm after the first photo)"
+  [ -f "$work/ddcolor-tiny-512-dyn.onnx" ] || python3 "$here/export_bench.py" --model tiny --size 512 --dynamic-batch -o "$work/ddcolor-tiny-512-dyn.onnx" >> "$out/log.txt" 2>&1
+  mkdir -p "$work/batch-in" && python3 -c "
+from PIL import Image
+b = Image.open('tests/fixtures/photos/Kite.png').convert('L').resize((6000, 4000), Image.BICUBIC)
+for i in range(3): b.save('$work/batch-in/card-%d.jpg' % i, quality=92)"
+  for spec in "embedded:auto" "$work/ddcolor-tiny-512-dyn.onnx:fine"; do
+    m=${spec%:*}; d=${spec##*:}; marg=(); [ "$m" = embedded ] || marg=(--model "$m")
+    rm -rf "$work/batch-out"
+    python3 "$here/nvml_peak.py" --label "batch 3 x 24mp $(basename "$m") detail=$d" -- \
+      "$app" batch "$work/batch-in" "$work/batch-out" --device cuda --detail "$d" "${marg[@]}" >> "$out/batch.txt" 2>&1
+  done
 fi
 if [ "$phase" = graph ]; then
   log "CUDA graphs: FP16 plain vs enable_cuda_graph=1, PyTorch eager FP32 alongside"
