@@ -18,6 +18,9 @@ public class DeviceCapacityTests
         var small = DetailPlanner.Decide(new PixelRect(0, 0, 200, 150), 256, true, Settings(DetailMode.Auto), gpu, 1L << 34);
         Assert.Equal(DetailMode.Global, small.Chosen);
         Assert.Equal(0, probes); // a photo the model sees whole costs no probe runs
+        var under = DetailPlanner.Decide(new PixelRect(0, 0, 700, 500), 256, true, Settings(DetailMode.Auto), gpu, 1L << 34);
+        Assert.Equal(DetailMode.Global, under.Chosen);
+        Assert.Equal(0, probes); // nor one below Auto's lowest threshold (2.7x here)
 
         var big = DetailPlanner.Decide(new PixelRect(0, 0, 4000, 3000), 256, true, Settings(DetailMode.Auto), gpu, 1L << 34);
         Assert.Equal(DetailMode.Fine, big.Chosen);

@@ -19,6 +19,8 @@ public sealed record DetailCapacity(int MaxBatch, int TileSize, long? HostBudget
 
     public void Validate()
     {
+        if (!(AutoMinRatio >= DetailPlanner.AutoMinRatio))
+            throw new ArgumentOutOfRangeException(nameof(AutoMinRatio), $"a device may raise Auto's threshold, not lower it below {DetailPlanner.AutoMinRatio}x; got {AutoMinRatio}");
         if (MaxBatch < 1) throw new ArgumentOutOfRangeException(nameof(MaxBatch), $"a batch holds at least one tile; got {MaxBatch}");
         if (TileSize < 32) throw new ArgumentOutOfRangeException(nameof(TileSize), $"tiles are at least 32 cells; got {TileSize}");
     }

@@ -70,6 +70,10 @@ public static class DetailPlanner
         var (gw, gh) = DetailGrid(region, modelSize, settings.DetailScale);
         if (Math.Max(gw, gh) <= modelSize)
             return new(DetailMode.Global, $"region {size} fits the model's {modelSize} px: tiles would add nothing", null);
+        // Below the lowest threshold no device tiles in Auto, so the capacity is not asked (on a GPU asking can cost probe runs).
+        if (settings.Detail == DetailMode.Auto && ratio < AutoMinRatio)
+            return new(DetailMode.Global,
+                string.Create(inv, $"region {size} is {ratio:F1}x the model's {modelSize} px; auto tiles from {AutoMinRatio:F0}x at the least"), null);
         var cap = capacity.Plan(new DetailCapacityRequest(modelSize, dynamicSize, gw, gh));
         if (settings.Detail == DetailMode.Auto && ratio < (cap?.AutoMinRatio ?? AutoMinRatio))
             return new(DetailMode.Global,
