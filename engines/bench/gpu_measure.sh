@@ -11,7 +11,7 @@
 #   graph-check.txt  the same pictures with and without CUDA graphs compared pixel by pixel (phase plan)
 #   graph.jsonl   FP16 with and without CUDA graphs (enable_cuda_graph=1, IOBinding), PyTorch FP32 alongside (phase graph)
 # Each configuration runs in its own process, so each pays for and measures its own CUDA context.
-# Phases (one command each keeps every call under the GPU machine's 10-minute limit): models | levers | budget | memory | plan | batch | graph | all
+# Phases (one command each keeps every call under the GPU machine's 10-minute limit): models | levers | budget | memory | plan | batch | shapes | graph | all
 set -uo pipefail
 phase="${1:-all}"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -148,6 +148,16 @@ for i in range(3): b.save('$work/batch-in/card-%d.jpg' % i, quality=92)"
     rm -rf "$work/batch-out"
     python3 "$here/nvml_peak.py" --label "batch 3 x 24mp $(basename "$m") detail=$d" -- \
       "$app" batch "$work/batch-in" "$work/batch-out" --device cuda --detail "$d" "${marg[@]}" >> "$out/batch.txt" 2>&1
+  done
+fi
+if [ "$phase" = shapes ]; then
+  log "alternating shapes: runs of one shape each right after a run of another, per conv algorithm search"
+  [ -f "$work/ddcolor-tiny-512-dyn.onnx" ] || python3 "$here/export_bench.py" --model tiny --size 512 --dynamic-batch -o "$work/ddcolor-tiny-512-dyn.onnx" >> "$out/log.txt" 2>&1
+  for search in HEURISTIC DEFAULT; do
+    "$app" bench --model "$work/ddcolor-tiny-512-dyn.onnx" --sizes 512 --alternate 352x512 --precision fp16 --device cuda --runs 10 \
+      --cuda-option "cudnn_conv_algo_search=$search" 2>> "$out/log.txt" | grep '^{' | sed "s/^{/{\"search\":\"$search\",/" >> "$out/shapes.jsonl"
+    "$app" bench --sizes 256 --alternate 160x256 --precision fp16 --device cuda --runs 10 \
+      --cuda-option "cudnn_conv_algo_search=$search" 2>> "$out/log.txt" | grep '^{' | sed "s/^{/{\"search\":\"$search\",/" >> "$out/shapes.jsonl"
   done
 fi
 if [ "$phase" = graph ]; then

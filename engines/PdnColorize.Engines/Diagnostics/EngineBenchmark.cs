@@ -17,6 +17,10 @@ public sealed record BenchResult(
     [property: JsonPropertyName("host_peak_mib")] double HostPeakMiB)
 {
     [JsonPropertyName("first_run_ms")] public double FirstRunMs { get; init; }
+
+    /// <summary>With an alternate shape: the median when every run switches between the two shapes (null otherwise).</summary>
+    [JsonPropertyName("alternating_median_ms")] public double? AlternatingMedianMs { get; init; }
+    [JsonPropertyName("alternate")] public string? Alternate { get; init; }
     [JsonPropertyName("notes")] public string Notes { get; init; } = "";
 }
 
@@ -27,8 +31,10 @@ public sealed record BenchResult(
 /// </summary>
 public static class EngineBenchmark
 {
+    /// <param name="alternate">Another (height, width) to interleave after the plain runs: the pipeline runs a global
+    /// pass and tiles of different shapes through one session, and a provider may redo per-shape set-up on every switch.</param>
     public static BenchResult Run(EngineFactory factory, EngineRequest request, string modelName, int size, int batch,
-        int warmup = 3, int runs = 20, Action<string>? log = null)
+        int warmup = 3, int runs = 20, Action<string>? log = null, (int Height, int Width)? alternate = null)
     {
         HostMemory.ResetPeak();
         using var sampler = Nvml.Unavailable is null ? new NvmlSampler(request.DeviceId) : null;
@@ -56,14 +62,39 @@ public static class EngineBenchmark
             engine.Run(input, batch, s, s, output);
             times[i] = clock.Elapsed.TotalMilliseconds;
         }
-        Array.Sort(times);
-        double median = runs % 2 == 1 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2;
+        double median = Median(times);
+        double? alternating = null;
+        if (alternate is var (ah, aw))
+        {
+            var otherInput = new float[batch * 3 * ah * aw];
+            var otherOutput = new float[batch * 2 * ah * aw];
+            engine.Run(otherInput, batch, ah, aw, otherOutput); // the other shape's own first run, untimed
+            var switching = new double[runs];
+            for (int i = 0; i < runs; i++)
+            {
+                engine.Run(otherInput, batch, ah, aw, otherOutput);
+                clock.Restart();
+                engine.Run(input, batch, s, s, output);
+                switching[i] = clock.Elapsed.TotalMilliseconds;
+            }
+            alternating = Math.Round(Median(switching), 3);
+            log?.Invoke($"  right after a {aw}x{ah} run: median {alternating:F2} ms");
+        }
         log?.Invoke($"{modelName} {engine.Summary} {s}px x{batch}: first {first:F1} ms, median {median:F2} ms");
         return new BenchResult(modelName, engine.Provider.Label(), engine.Precision.Label(), s, batch, Math.Round(median, 3),
             sampler is null ? null : Math.Round(sampler.PeakDeltaMiB, 1), Math.Round(HostMemory.PeakMiB(), 1))
         {
             FirstRunMs = Math.Round(first, 1),
+            AlternatingMedianMs = alternating,
+            Alternate = alternate is var (h2, w2) ? $"{w2}x{h2}" : null,
             Notes = string.Join("; ", engine.Notes.Concat(engine.Attempts.Where(a => !a.Succeeded).Select(a => a.ToString()))),
         };
+    }
+
+    private static double Median(double[] values)
+    {
+        var sorted = values.Order().ToArray();
+        int n = sorted.Length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 }

@@ -31,10 +31,11 @@ public static class BenchCommand
         var pipeline = new Option<bool>("--pipeline") { Description = "Measure the CPU-side pipeline (no model) instead." };
         var megapixels = new Option<double>("--megapixels") { Description = "--pipeline: test image size.", DefaultValueFactory = _ => 24 };
         var threads = new Option<int>("--threads") { Description = "--pipeline: worker threads (1 = one core).", DefaultValueFactory = _ => 1 };
+        var alternate = new Option<string?>("--alternate") { Description = "HxW of a second input shape: also time runs that each follow a run of that shape (the pipeline alternates a global pass and tiles).", HelpName = "HxW" };
         var probeMemory = new Option<bool>("--probe-memory") { Description = "Fit the GPU memory model (peak = base + k*N*S^2) from the two probe runs the planner uses, bypassing its cache, and print it." };
 
         var command = new Command("bench", "Measure model speed and memory, or the CPU-side pipeline (--pipeline).");
-        foreach (var o in new Option[] { model, sizes, precisions, device, batch, runs, warmup, json, vram, cudaOption, pipeline, megapixels, threads, probeMemory })
+        foreach (var o in new Option[] { model, sizes, precisions, device, batch, runs, warmup, json, vram, cudaOption, pipeline, megapixels, threads, probeMemory, alternate })
             command.Options.Add(o);
         command.SetAction(parse =>
         {
@@ -58,7 +59,8 @@ public static class BenchCommand
                     using var sessions = new SessionCache();
                     var factory = new EngineFactory(CacheStore.Default(Console.Error.WriteLine), Console.Error.WriteLine, sessions);
                     var r = EngineBenchmark.Run(factory, request with { Precision = Parse(() => EngineChoices.ParsePrecision(p)) },
-                        Path.GetFileNameWithoutExtension(request.ModelPath), size, parse.GetValue(batch), parse.GetValue(warmup), parse.GetValue(runs));
+                        Path.GetFileNameWithoutExtension(request.ModelPath), size, parse.GetValue(batch), parse.GetValue(warmup), parse.GetValue(runs),
+                        Console.Error.WriteLine, ParseShape(parse.GetValue(alternate)));
                     results.Add(r);
                     Console.WriteLine(JsonSerializer.Serialize(r));
                 }
@@ -131,6 +133,16 @@ public static class BenchCommand
     {
         try { return parse(); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
+    }
+
+    private static (int Height, int Width)? ParseShape(string? text)
+    {
+        if (text is null) return null;
+        var parts = text.Split('x', StringSplitOptions.TrimEntries);
+        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int h)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int w) && h >= 32 && w >= 32 && h % 32 == 0 && w % 32 == 0)
+            return (h, w);
+        throw new UsageException($"--alternate takes HxW in multiples of 32; got '{text}'.");
     }
 
     private static IEnumerable<int> ParseSizes(string text) =>
