@@ -38,6 +38,45 @@ public class DeviceCapacityTests
         Assert.Same(CpuDetailCapacity.Default, new Colorizer(FunctionModel.Constant(0, 0)).Capacity);
     }
 
+    [Fact]
+    public void A_GPU_pads_the_last_batch_to_keep_one_input_shape_and_gets_the_same_colours()
+    {
+        // 1024x640 at S = 64, tiles of 64: many tiles; a batch of 4 leaves a short last batch unless padded.
+        var image = new BgraImage(1024, 640);
+        for (int y = 0; y < 640; y++)
+            for (int x = 0; x < 1024; x++)
+                image.Row(y)[4 * x] = image.Row(y)[4 * x + 1] = image.Row(y)[4 * x + 2] = (byte)((x * 7 + y * 3) & 255);
+        ChromaField Run(bool pad, List<int> batches)
+        {
+            var model = new BatchRecorder(batches);
+            var capacity = new DelegateDetailCapacity("test", r => new DetailCapacity(4, r.ModelSize) { PadLastBatch = pad });
+            return new Colorizer(model) { Capacity = capacity }.Predict(image, null, Settings(DetailMode.Fine));
+        }
+        var padded = new List<int>(); var plain = new List<int>();
+        var a = Run(true, padded);
+        var b = Run(false, plain);
+        int tiles = a.Detail!.Plan!.TileCount;
+        Assert.NotEqual(0, tiles % 4); // the layout really has a short last batch
+        Assert.All(padded.Skip(1), n => Assert.Equal(4, n)); // after the global pass, one shape
+        Assert.Equal(tiles % 4, plain[^1]);
+        Assert.Equal(b.A, a.A);
+        Assert.Equal(b.B, a.B);
+    }
+
+    /// <summary>Colours from the gray value per image (so each tile's answer does not depend on its batch), recording batch sizes.</summary>
+    private sealed class BatchRecorder(List<int> batches) : IChromaModel
+    {
+        private readonly FunctionModel _inner = new(g => (60 * g - 20, 15 - 30 * g), 64);
+        public string Description => "recorder";
+        public int PreferredSize => 64;
+        public bool DynamicSize => true;
+        public void Predict(float[] gray, int batch, int height, int width, Span<float> ab, CancellationToken cancellation)
+        {
+            batches.Add(batch);
+            _inner.Predict(gray, batch, height, width, ab, cancellation);
+        }
+    }
+
     private sealed class GpuFake(IDetailCapacity capacity) : IChromaModel
     {
         private readonly FunctionModel _inner = FunctionModel.Constant(5, 5, 64);

@@ -71,11 +71,13 @@ public static class DetailPass
             for (int k = 0; k < count; k++)
                 FillInput(plan, gray, first + k, input.AsSpan(k * 3 * inPlane, 3 * inPlane));
 
+            // A padded last batch reruns earlier tiles' inputs in the spare slots and ignores their outputs.
+            int run = plan.PadLastBatch ? plan.Batch : count;
             var clock = Stopwatch.StartNew();
-            float[] batchInput = count == plan.Batch ? input : input[..(count * 3 * inPlane)];
-            var batchOutput = output.AsSpan(0, count * 2 * inPlane);
-            model.Predict(batchInput, count, inH, inW, batchOutput, cancellation);
+            float[] batchInput = run == plan.Batch ? input : input[..(run * 3 * inPlane)];
+            model.Predict(batchInput, run, inH, inW, output.AsSpan(0, run * 2 * inPlane), cancellation);
             inference += clock.Elapsed;
+            var batchOutput = output.AsSpan(0, count * 2 * inPlane);
             GlobalChromaPass.CheckAndClamp(batchOutput, model);
 
             for (int k = 0; k < count; k++)

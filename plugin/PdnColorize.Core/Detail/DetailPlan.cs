@@ -14,6 +14,9 @@ public sealed record DetailPlan(
 {
     public int TileCount => X.Count * Y.Count;
 
+    /// <summary>The last call runs a full batch even when fewer tiles are left (one input shape on a GPU).</summary>
+    public bool PadLastBatch { get; init; }
+
     /// <summary>Model calls the pass makes.</summary>
     public int Calls => (TileCount + Batch - 1) / Batch;
 

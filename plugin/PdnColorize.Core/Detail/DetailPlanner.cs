@@ -53,7 +53,7 @@ public static class DetailPlanner
         // batch shape costs the GPU a first-run set-up of seconds (H200: 3-4 s for DDColor-tiny), so one shape is best.
         long calls = Math.Max(1, (tiles + capacity.MaxBatch - 1) / capacity.MaxBatch);
         int batch = (int)Math.Clamp((tiles + calls - 1) / calls, 1, capacity.MaxBatch);
-        return new DetailPlan(region, gridWidth, gridHeight, x, y, inW, inH, batch);
+        return new DetailPlan(region, gridWidth, gridHeight, x, y, inW, inH, batch) { PadLastBatch = capacity.PadLastBatch };
     }
 
     /// <summary>What runs for this region and why.</summary>

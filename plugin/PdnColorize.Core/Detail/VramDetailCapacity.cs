@@ -29,6 +29,6 @@ public sealed class VramDetailCapacity(Func<int, MemoryModel> memoryFor, Func<do
         _last = plan.UseGpu
             ? $"GPU: {plan.Reason}"
             : string.Create(CultureInfo.InvariantCulture, $"the GPU ({plan.PredictedMiB:F0} MiB needed for one {plan.Size}px tile, budget {plan.BudgetMiB:F0} MiB)");
-        return plan.UseGpu ? new DetailCapacity(plan.Batch, plan.Size) : null;
+        return plan.UseGpu ? new DetailCapacity(plan.Batch, plan.Size) { PadLastBatch = true } : null;
     }
 }
