@@ -61,7 +61,7 @@ public class CacheTests
             throw new InvalidOperationException("interrupted");
         }));
         string folder = store.Folder(Key());
-        Assert.Empty(Directory.GetFiles(folder).Where(f => !f.EndsWith(".lock")));
+        Assert.DoesNotContain(Directory.GetFiles(folder), f => !f.EndsWith(".lock"));
     }
 
     [Fact]

@@ -238,3 +238,50 @@ public class GpuOutOfMemoryTests
     public void Out_of_memory_is_recognised_by_the_providers_texts(string message, bool oom) =>
         Assert.Equal(oom, GpuErrors.IsOutOfMemory(new InvalidOperationException(message)));
 }
+
+public class TensorRtProfileTests
+{
+    [Fact]
+    public void A_dynamic_model_gets_one_profile_from_the_smallest_global_pass_to_the_largest_tile_batch()
+    {
+        var (min, opt, max) = TensorRtProfile.Covering(256, null, null);
+        Assert.Equal(new RunShape(1, 32, 32), min);
+        Assert.Equal(new RunShape(1, 256, 256), opt);
+        Assert.Equal(new RunShape(TensorRtProfile.MaxBatch, 512, 512), max); // the planner's 2S tiles at its largest batch
+    }
+
+    [Fact]
+    public void Fixed_dimensions_are_kept()
+    {
+        Assert.Equal((new RunShape(1, 512, 512), new RunShape(1, 512, 512), new RunShape(8, 512, 512)), TensorRtProfile.Covering(256, null, 512));
+        Assert.Equal((new RunShape(1, 32, 32), new RunShape(1, 256, 256), new RunShape(1, 512, 512)), TensorRtProfile.Covering(256, 1, null));
+    }
+
+    [Fact]
+    public void The_fixed_dimensions_are_read_from_the_model_file()
+    {
+        using var dir = new TempDir();
+        Assert.Equal((1, 64), TensorRtProfile.FixedDimensions(FixtureModels.Plumbing(dir.File("fixed.onnx"), fixedSize: 64, fixedBatch: 1)));
+        Assert.Equal(((int?)null, (int?)null), TensorRtProfile.FixedDimensions(FixtureModels.Plumbing(dir.File("free.onnx"))));
+    }
+
+    [Fact]
+    public void The_TensorRT_rung_is_opened_with_the_covering_profile()
+    {
+        using var dir = new TempDir();
+        using var sessions = new SessionCache();
+        ProviderSettings? seen = null;
+        var factory = new EngineFactory(new CacheStore(dir.File("cache")), sessions: sessions,
+            compiledProviders: () => ["TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider"],
+            open: (kind, req, settings) =>
+            {
+                if (kind == ProviderKind.TensorRt) { seen = settings; throw new DllNotFoundException("libnvinfer.so.10: cannot open shared object file"); }
+                if (kind == ProviderKind.Cuda) throw new InvalidOperationException("no CUDA-capable device is detected");
+                return sessions.Get(req.ModelPath, kind, settings);
+            });
+        factory.Open(new EngineRequest { ModelPath = FixtureModels.Plumbing(dir.File("m.onnx")), PreferredSize = 512 });
+        Assert.Equal((new RunShape(1, 32, 32), new RunShape(1, 512, 512), new RunShape(8, 1024, 1024)), (seen!.MinShape!.Value, seen.OptShape!.Value, seen.MaxShape!.Value));
+        Assert.Contains("trt_profile_max_shapes", TensorRtOptionSet.Build(seen, "input").Keys);
+        Assert.Equal("input:8x3x1024x1024", TensorRtOptionSet.Build(seen, "input")["trt_profile_max_shapes"]);
+    }
+}

@@ -46,14 +46,23 @@ public sealed class EngineFactory
             return null;
         }
 
-        ProviderSettings SettingsFor(ProviderKind kind, Precision precision) => new()
+        ProviderSettings SettingsFor(ProviderKind kind, Precision precision)
         {
-            DeviceId = request.DeviceId,
-            Precision = precision,
-            GpuMemLimitBytes = kind.IsGpu() && request.VramBudgetMiB is { } mib ? (long)mib << 20 : null,
-            MinShape = request.MinShape, OptShape = request.OptShape, MaxShape = request.MaxShape,
-            CudaOverrides = request.CudaOverrides,
-        };
+            var settings = new ProviderSettings
+            {
+                DeviceId = request.DeviceId,
+                Precision = precision,
+                GpuMemLimitBytes = kind.IsGpu() && request.VramBudgetMiB is { } mib ? (long)mib << 20 : null,
+                MinShape = request.MinShape, OptShape = request.OptShape, MaxShape = request.MaxShape,
+                CudaOverrides = request.CudaOverrides,
+            };
+            if (kind != ProviderKind.TensorRt || (request.MinShape is not null && request.OptShape is not null && request.MaxShape is not null))
+                return settings;
+            // TensorRT gets one profile covering every shape the pipeline may run (read from the model's input dims).
+            var (batch, size) = TensorRtProfile.FixedDimensions(request.ModelPath);
+            var (min, opt, max) = TensorRtProfile.Covering(request.PreferredSize, batch, size);
+            return settings with { MinShape = min, OptShape = opt, MaxShape = max };
+        }
 
         ChromaSession OpenAt(ProviderKind kind, Precision precision) => _open(kind, request, SettingsFor(kind, precision));
 

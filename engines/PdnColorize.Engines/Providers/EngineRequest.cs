@@ -14,7 +14,10 @@ public sealed record EngineRequest
     /// <summary>Folder of a `pdncolorize calibrate` output for INT8; null = the cache's default for this model.</summary>
     public string? CalibrationDirectory { get; init; }
 
-    /// <summary>Shapes the planner may run (TensorRT profile); null = the model's preferred size, batch 1.</summary>
+    /// <summary>The size S the pipeline runs the model at (the TensorRT profile is built around it).</summary>
+    public int PreferredSize { get; init; } = 256;
+
+    /// <summary>Shapes the session may run (TensorRT profile); null = every shape the pipeline may run (<see cref="TensorRtProfile"/>).</summary>
     public RunShape? MinShape { get; init; }
     public RunShape? OptShape { get; init; }
     public RunShape? MaxShape { get; init; }

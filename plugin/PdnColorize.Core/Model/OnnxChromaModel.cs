@@ -54,6 +54,7 @@ public sealed class OnnxChromaModel : IChromaModel
         var engine = factory.Open(new EngineRequest
         {
             ModelPath = entry.ModelPath,
+            PreferredSize = sizeOverride ?? entry.Manifest.InputSize,
             Precision = choice.Precision,
             Device = choice.Device,
             VramBudgetMiB = choice.VramBudgetMiB,
