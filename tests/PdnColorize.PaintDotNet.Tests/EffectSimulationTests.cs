@@ -197,6 +197,23 @@ public sealed class EffectSimulationTests
     }
 
     [Fact]
+    public void The_next_dialog_says_what_the_engine_did_in_the_last_render()
+    {
+        const string note = "the GPU ran out of memory (CUDA FP16, 1x256x256); continuing on the CPU";
+        var services = new EffectServices(new FakeModels(new FakeModel { Notes = [note] }), new FixedAdvisor(), new ChromaCache());
+        var original = TestImages.Gray(W, H);
+        string before;
+        using (var host = new PdnHost(original.Clone()))
+            before = (string)host.Run(new ColorizeEffect(services)).Properties["RunsOn"].Value!;
+        Assert.DoesNotContain("Last render", before);
+
+        using var again = new PdnHost(original.Clone());
+        string after = (string)again.Run(new ColorizeEffect(services)).Properties["RunsOn"].Value!;
+        Assert.StartsWith("Runs on CPU at FP32", after);
+        Assert.Contains("Last render: the GPU ran out of memory", after);
+    }
+
+    [Fact]
     public void Fine_detail_runs_tiles_in_one_run_and_strength_still_only_recomposes()
     {
         var model = new FakeModel { PreferredSize = 32 };

@@ -12,6 +12,7 @@ internal sealed class FakeModel : IChromaModel
     public Exception? Throw { get; init; }
     public bool BlockUntilCancelled { get; init; }
     public bool ReturnNaN { get; init; }
+    public IReadOnlyList<string> Notes { get; init; } = [];
     public ManualResetEventSlim Entered { get; } = new();
     public ManualResetEventSlim SawCancellation { get; } = new();
 

@@ -91,7 +91,7 @@ public sealed class ChromaEngine
             catch (Exception again) when (GpuErrors.IsOutOfMemory(again) && !cancellation.IsCancellationRequested)
             {
             }
-            string message = $"the GPU ran out of memory ({_session.Provider.Label()} {_session.Precision.Label()}, {batch}x{width}x{height}); continuing on the CPU. A larger --vram-budget or closing other GPU programs keeps it on the GPU.";
+            string message = $"the GPU ran out of memory ({_session.Provider.Label()} {_session.Precision.Label()}, {batch}x{width}x{height}); continuing on the CPU (a larger VRAM budget, or closing other programs that use the GPU, keeps it there).";
             Notes.Add(message);
             _note(message);
             _session = _openCpu();

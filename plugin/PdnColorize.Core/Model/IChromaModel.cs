@@ -17,6 +17,9 @@ public interface IChromaModel
     /// <summary>True when any multiple-of-32 height and width are accepted; otherwise only S x S.</summary>
     bool DynamicSize { get; }
 
+    /// <summary>What happened to the engine that the user should hear of (fell back to FP32 or to the CPU); newest last.</summary>
+    IReadOnlyList<string> Notes => [];
+
     /// <summary>What the model's device can run for the detail pass (tile size, batch); the CPU default unless overridden.</summary>
     IDetailCapacity Capacity => CpuDetailCapacity.Default;
 

@@ -43,6 +43,7 @@ public sealed class OnnxChromaModel : IChromaModel
     public string Description => $"{Manifest.Id} on {Engine.Summary}, {PreferredSize}px";
     public int PreferredSize { get; }
     public bool DynamicSize => Engine.Signature.DynamicSize;
+    public IReadOnlyList<string> Notes => Engine.Notes;
 
     /// <summary>Resolves a model (null = the embedded default) and opens it through the ladder and the session cache.</summary>
     public static OnnxChromaModel Load(string? idOrPath, int? sizeOverride = null, ModelStore? store = null,

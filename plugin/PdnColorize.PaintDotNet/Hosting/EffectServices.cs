@@ -5,6 +5,9 @@ namespace PdnColorize.PaintDotNet.Hosting;
 /// <summary>The effect's seams: models, device advice, the answer cache. Paint.NET gets <see cref="Default"/>.</summary>
 public sealed record EffectServices(IModelProvider Models, IExecutionAdvisor Advisor, ChromaCache Cache)
 {
+    /// <summary>What the engine said during the last render (shown on the next dialog's Runs-on line).</summary>
+    public RenderNotes LastRender { get; } = new();
+
     private static readonly Lazy<EffectServices> Shared = new(() =>
         new EffectServices(new StoreModelProvider(), ProbeExecutionAdvisor.CreateDefault(), ChromaCache.Shared));
 
@@ -21,4 +24,18 @@ public static class BuildInfo
         typeof(BuildInfo).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == MetadataKey)?.Value ?? "unknown";
 
     public static bool IsFacadeBuild => Kind == FacadeValue;
+}
+
+/// <summary>
+/// The engine's notes from the most recent render (a GPU that ran out of memory and finished on the CPU, a precision
+/// that produced NaN and was rerun at FP32). Paint.NET's dialog text cannot change after it opens, so the next dialog
+/// says it on its Runs-on line.
+/// </summary>
+public sealed class RenderNotes
+{
+    private volatile string? _text;
+
+    public string? Text => _text;
+
+    public void Record(IReadOnlyList<string> notes) => _text = notes.Count == 0 ? null : notes[^1];
 }

@@ -26,7 +26,11 @@ public sealed class RenderSession(EffectServices services)
     /// <summary>The dialog's read-only line: what Auto will run on, and why not the GPU.</summary>
     public string DescribeExecution()
     {
-        try { return Services.Advisor.Plan(DeviceChoice.Auto, PrecisionChoice.Auto).Describe(); }
+        try
+        {
+            string plan = Services.Advisor.Plan(DeviceChoice.Auto, PrecisionChoice.Auto).Describe();
+            return Services.LastRender.Text is { } last ? $"{plan}. Last render: {last}" : plan;
+        }
         catch (Exception e) { return ErrorPolicy.Describe(e); }
     }
 
@@ -104,6 +108,7 @@ public sealed class RenderSession(EffectServices services)
         {
             var model = Services.Models.Open(settings.ModelId, plan);
             var chroma = new Colorizer(model).Predict(copy, null, settings.ToCore(), token);
+            Services.LastRender.Record(model.Notes);
             var r = chroma.Region;
             return chroma with { Region = new PixelRect(roi.X + r.X, roi.Y + r.Y, r.Width, r.Height) };
         };
