@@ -18,8 +18,9 @@ public static class EngineMemory
     }
 
     /// <summary>
-    /// Probes the engine's session on gray zeros at the profiler's works, two runs each, (or reads the cached fit). The session is run
-    /// directly, not through the engine's CPU fallback: a probe that runs out of memory must say so, not move the job.
+    /// The cached fit, or probes of the engine's session on zero input at the profiler's works, two runs each. The
+    /// session is run directly, not through the engine's CPU fallback: a probe that runs out of memory must say so,
+    /// not move the job to the CPU.
     /// </summary>
     public static MemoryProfile Profile(this MemoryProfiler profiler, ChromaEngine engine, int size, double? capMiB = null,
         CancellationToken cancellation = default)
