@@ -121,14 +121,7 @@ public sealed class ChromaSession : IDisposable
         try
         {
             if (_graphs?.TryRun(runOptions, batch, height, width, input, output) == true) return;
-        }
-        catch (OnnxRuntimeException) when (cancellation.IsCancellationRequested)
-        {
-            throw new OperationCanceledException(cancellation);
-        }
-        using var inputValue = OrtValue.CreateTensorValueFromMemory(input, new long[] { batch, 3, height, width });
-        try
-        {
+            using var inputValue = OrtValue.CreateTensorValueFromMemory(input, new long[] { batch, 3, height, width });
             using var results = _session.Run(runOptions, new[] { Signature.InputName }, new[] { inputValue }, new[] { Signature.OutputName });
             var ab = results[0].GetTensorDataAsSpan<float>();
             if (ab.Length != output.Length)
