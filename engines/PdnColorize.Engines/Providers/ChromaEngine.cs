@@ -99,15 +99,3 @@ public sealed class ChromaEngine
         }
     }
 }
-
-/// <summary>Recognises the providers' out-of-memory failures, which ORT reports as generic errors with these texts.</summary>
-public static class GpuErrors
-{
-    private static readonly string[] Markers =
-    [
-        "BFCArena", "Failed to allocate memory", "out of memory", "CUDNN_STATUS_ALLOC_FAILED", "CUBLAS_STATUS_ALLOC_FAILED", "cudaErrorMemoryAllocation",
-    ];
-
-    public static bool IsOutOfMemory(Exception e) =>
-        e is not OperationCanceledException && Markers.Any(m => e.Message.Contains(m, StringComparison.OrdinalIgnoreCase));
-}

@@ -25,7 +25,7 @@ public static class ProviderFailure
             return "CUDA 13 runtime libraries not found";
         if (lower.Contains("no cuda-capable device") || lower.Contains("cuda driver") || lower.Contains("libcuda.so") || lower.Contains("nvcuda.dll"))
             return "no NVIDIA driver or no NVIDIA GPU";
-        if (lower.Contains("out of memory") || lower.Contains("failed to allocate"))
+        if (GpuErrors.IsOutOfMemory(error))
             return $"not enough GPU memory ({first})";
         if (error is DllNotFoundException or EntryPointNotFoundException)
             return $"{provider.Label()} provider library could not be loaded ({first})";
@@ -33,6 +33,18 @@ public static class ProviderFailure
             return $"this ONNX Runtime build has no {provider.Label()} provider (install the GPU runtime)";
         return first;
     }
+}
+
+/// <summary>Recognises the providers' out-of-memory failures, which ORT reports as generic errors with these texts.</summary>
+public static class GpuErrors
+{
+    private static readonly string[] Markers =
+    [
+        "BFCArena", "Failed to allocate memory", "out of memory", "CUDNN_STATUS_ALLOC_FAILED", "CUBLAS_STATUS_ALLOC_FAILED", "cudaErrorMemoryAllocation",
+    ];
+
+    public static bool IsOutOfMemory(Exception e) =>
+        e is not OperationCanceledException && Markers.Any(m => e.Message.Contains(m, StringComparison.OrdinalIgnoreCase));
 }
 
 /// <summary>
