@@ -107,7 +107,7 @@ public sealed class MemoryProfiler(CacheStore cache, IVramMeter meter, Action<st
         for (int i = 1; i < readings.Count; i++)
             if (Mp(readings[i]) > Mp(readings[i - 1]))
                 k = Math.Max(k, (readings[i].PeakMiB - readings[i - 1].PeakMiB) / (Mp(readings[i]) - Mp(readings[i - 1])));
-        var measured = readings.Where(r => !r.Failed).Select(r => new MeasuredPeak(r.Batch, r.Size, r.PeakMiB)).ToList();
+        var measured = readings.Where(r => !r.Failed).ToList();
         return new MemoryModel(idleMiB, Math.Max(0, k) * ArenaHeadroom, measured);
     }
 

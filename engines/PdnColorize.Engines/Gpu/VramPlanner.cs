@@ -2,15 +2,12 @@ using System.Text.Json;
 
 namespace PdnColorize.Engines.Gpu;
 
-/// <summary>A (batch, size) whose peak was measured: the model answers it exactly.</summary>
-public sealed record MeasuredPeak(int Batch, int Size, double PeakMiB);
-
 /// <summary>
 /// GPU memory of a (model, precision, provider) as a function of the work: peak = Base + K * N * S², in MiB, fitted
 /// from two short probe runs. Activations grow with pixels (N * S²); weights, context and workspace do not.
-/// <see cref="Measured"/> work (the probes themselves) is answered with what it measured, not the line.
+/// <see cref="Measured"/> work (the probes that ran) is answered with what it measured, not the line.
 /// </summary>
-public sealed record MemoryModel(double BaseMiB, double MiBPerMegapixel, IReadOnlyList<MeasuredPeak>? Measured = null)
+public sealed record MemoryModel(double BaseMiB, double MiBPerMegapixel, IReadOnlyList<ProbeReading>? Measured = null)
 {
     public double PredictMiB(int batch, int size) =>
         Measured?.FirstOrDefault(m => m.Batch == batch && m.Size == size)?.PeakMiB
