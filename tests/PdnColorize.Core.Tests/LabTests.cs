@@ -154,4 +154,54 @@ public class LabTests
             Assert.Equal(lw, lp);
         });
     }
+
+    [Fact]
+    public void ToBgra_writes_each_channel_encoded_and_keeps_alpha_also_in_place()
+    {
+        // The packed 32-bit write must put B, G, R where the byte-wise encode would and take alpha from the source row.
+        Gen.Float[0, 100].Select(Gen.Float[-127, 127], Gen.Float[-127, 127], Gen.Byte).Array[1, 41].Sample(pixels =>
+        {
+            int n = pixels.Length;
+            var l = pixels.Select(p => p.Item1).ToArray(); var a = pixels.Select(p => p.Item2).ToArray(); var b = pixels.Select(p => p.Item3).ToArray();
+            var source = new byte[4 * n];
+            for (int i = 0; i < n; i++) { source[4 * i] = 1; source[4 * i + 1] = 2; source[4 * i + 2] = 3; source[4 * i + 3] = pixels[i].Item4; }
+            var (rl, rg, rb) = ((float[])l.Clone(), (float[])a.Clone(), (float[])b.Clone());
+            LabRow.ToLinearRgbInPlace(rl, rg, rb);
+            var expected = new byte[4 * n];
+            for (int i = 0; i < n; i++)
+            {
+                expected[4 * i] = LabRow.Encode(rb[i]); expected[4 * i + 1] = LabRow.Encode(rg[i]);
+                expected[4 * i + 2] = LabRow.Encode(rl[i]); expected[4 * i + 3] = pixels[i].Item4;
+            }
+            var written = new byte[4 * n];
+            LabRow.ToBgra((float[])l.Clone(), (float[])a.Clone(), (float[])b.Clone(), source, written);
+            Assert.Equal(expected, written);
+            LabRow.ToBgra(l, a, b, source, source); // in place: the row is both the alpha source and the destination
+            Assert.Equal(expected, source);
+        });
+    }
+
+    [Fact]
+    public void Gray_rows_get_the_same_Lab_as_rows_with_colour()
+    {
+        // All-gray rows read L* from a table; it must hold the general path's bits, or a B&W photo's L* would change
+        // where one coloured pixel (a signature, a stain) shares its row.
+        Gen.Byte.Array[1, 70].Sample(levels =>
+        {
+            int n = levels.Length;
+            var gray = new byte[4 * (n + 1)];
+            for (int i = 0; i < n; i++) { gray[4 * i] = gray[4 * i + 1] = gray[4 * i + 2] = levels[i]; gray[4 * i + 3] = 255; }
+            var coloured = (byte[])gray.Clone();
+            coloured[4 * n] = 200; coloured[4 * n + 1] = 10; coloured[4 * n + 2] = 90; coloured[4 * n + 3] = 255;
+            var fromTable = new float[n]; var general = new float[n + 1];
+            LabRow.LightnessFromBgra(gray.AsSpan(0, 4 * n), fromTable);
+            LabRow.LightnessFromBgra(coloured, general);
+            Assert.Equal(general.Take(n), fromTable);
+            float[] gl = new float[n], ga = new float[n], gb = new float[n], cl = new float[n + 1], ca = new float[n + 1], cb = new float[n + 1];
+            LabRow.FromBgra(gray.AsSpan(0, 4 * n), gl, ga, gb);
+            LabRow.FromBgra(coloured, cl, ca, cb);
+            Assert.Equal(cl.Take(n), gl); Assert.Equal(ca.Take(n), ga); Assert.Equal(cb.Take(n), gb);
+            for (int i = 0; i < n; i++) Assert.InRange(Math.Abs(fromTable[i] - CieLab.FromSrgb(levels[i] / 255.0, levels[i] / 255.0, levels[i] / 255.0).L), 0, 1e-3);
+        });
+    }
 }

@@ -56,7 +56,7 @@ public static class QualityCommand
             DefaultValueFactory = _ => DetailTuning.Default.PlacementSlack,
         };
         var seed = new Option<int>("--placement-seed") { Description = "Seed of --placement jittered.", DefaultValueFactory = _ => 0 };
-        var repeats = new Option<int>("--repeats") { Description = "--pipeline: runs per configuration (the best is reported).", DefaultValueFactory = _ => 3 };
+        var repeats = new Option<int>("--repeats") { Description = "--pipeline: runs per configuration (the first is reported on its own, then the best of the others).", DefaultValueFactory = _ => 3 };
         var options = new PipelineOptions(selection: false);
 
         var command = new Command("quality",
@@ -73,7 +73,7 @@ public static class QualityCommand
                 var request = options.Read(parse);
                 if (parse.GetValue(pipeline) is { } sizes)
                     return Task.FromResult(RunPipeline(sizes, request.Settings.Threads == 0 ? 1 : request.Settings.Threads,
-                        parse.GetValue(repeats), request.Size ?? 256, parse.GetValue(json)));
+                        parse.GetValue(repeats), request.Size ?? 256, request.Settings.Strength, parse.GetValue(json)));
                 string folder = parse.GetValue(dir) ?? throw new UsageException("quality needs a folder of colour photos (or --pipeline).");
                 var job = new ColorizeJob(request);
                 var tuning = DetailTuning.Default with { Placement = parse.GetValue(placement), PlacementSlack = parse.GetValue(slack), PlacementSeed = parse.GetValue(seed) };
@@ -290,7 +290,7 @@ public static class QualityCommand
         }
     }
 
-    private static int RunPipeline(string sizes, int threads, int repeats, int modelSize, string? jsonPath)
+    private static int RunPipeline(string sizes, int threads, int repeats, int modelSize, double strength, string? jsonPath)
     {
         if (repeats is < 1 or > 50) throw new UsageException("--repeats must lie in 1..50.");
         var list = sizes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s =>
@@ -311,13 +311,13 @@ public static class QualityCommand
                 GC.WaitForPendingFinalizers();
                 PdnColorize.Engines.Diagnostics.HostMemory.ResetPeak();
                 var timings = PipelineBenchmark.Run(image, threads, modelSize, repeats,
-                    new ColorizeSettings { Detail = detail, Upsampling = up }, out string report);
+                    new ColorizeSettings { Detail = detail, Upsampling = up, Strength = strength }, out string report);
                 double peak = PdnColorize.Engines.Diagnostics.HostMemory.PeakMiB();
-                Console.WriteLine($"{width}x{height} ({width * (double)height / 1e6:F1} MP), {threads} thread(s), {label}, {up.ToString().ToLowerInvariant()}: {report}");
+                Console.WriteLine($"{width}x{height} ({width * (double)height / 1e6:F1} MP), {threads} thread(s), {label}, {up.ToString().ToLowerInvariant()}, strength {strength.ToString(CultureInfo.InvariantCulture)}: {report}");
                 foreach (var t in timings)
                     Console.WriteLine($"  {t.Stage,-56} {t.Milliseconds,8:F0} ms  {t.NanosecondsPerPixel,6:F2} ns/pixel");
                 Console.WriteLine($"  host peak {peak:F0} MiB = {peak / imageMiB:F2} x the image's {imageMiB:F0} MiB of BGRA (process, runtime included)");
-                rows.Add(new { megapixels = mp, width, height, threads, mode = label, upsampling = up.ToString(), report, stages = timings, host_peak_mib = peak, image_mib = imageMiB });
+                rows.Add(new { megapixels = mp, width, height, threads, strength, mode = label, upsampling = up.ToString(), report, stages = timings, host_peak_mib = peak, image_mib = imageMiB });
             }
         }
         if (jsonPath is not null) File.WriteAllText(jsonPath, JsonSerializer.Serialize(rows, Json));

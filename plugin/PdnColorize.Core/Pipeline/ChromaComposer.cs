@@ -122,22 +122,16 @@ public static class ChromaComposer
             TensorPrimitives.Multiply(ma, strength, a);
             TensorPrimitives.Multiply(mb, strength, b);
         }
+        var dst = destination.Row(y, x0, n);
+        if (mask is null)
+        {
+            LabRow.ToBgra(l, a, b, src, dst);
+            return;
+        }
         LabRow.ToEncodeIndicesInPlace(l, a, b); // l, a, b now hold encode-table indices of R, G, B
         var ir = MemoryMarshal.Cast<float, int>(l);
         var ig = MemoryMarshal.Cast<float, int>(a);
         var ib = MemoryMarshal.Cast<float, int>(b);
-
-        var dst = destination.Row(y, x0, n);
-        if (mask is null)
-        {
-            for (int i = 0, o = 0; i < n; i++, o += 4)
-            {
-                byte alpha = src[o + 3];
-                dst[o] = LabRow.EncodeIndex(ib[i]); dst[o + 1] = LabRow.EncodeIndex(ig[i]); dst[o + 2] = LabRow.EncodeIndex(ir[i]);
-                dst[o + 3] = alpha;
-            }
-            return;
-        }
         var coverage = mask.Row(y).Slice(x0 - mask.Bounds.X, n);
         for (int i = 0, o = 0; i < n; i++, o += 4)
         {
