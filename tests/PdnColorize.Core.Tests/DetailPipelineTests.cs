@@ -127,6 +127,12 @@ public class DetailPipelineTests
         var seam = SeamScore.Compute(img, img.Bounds, [120.0], []);
         Assert.True(seam.Score > 3, $"score {seam.Score:F2}");
         Assert.Equal(4 * 99, seam.NearPixels); // 4 columns within 2 px of x = 120, 99 rows with a row below
+
+        // The shifted-lines control: moved off the step, the same line set scores like content (about 1).
+        var gradient = AbGradient.Of(img, img.Bounds);
+        Assert.Equal(seam.Score, gradient.Score([120.0], []).Score, 9);
+        foreach (double d in new[] { -24.0, 16, 40 })
+            Assert.InRange(gradient.Score(SeamScore.Shifted([120.0], d), []).Score, 0.5, 1.2);
     }
 
     [Fact]

@@ -181,10 +181,11 @@ public static class QualityCommand
         Console.WriteLine($"{q.Name} {q.Width}x{q.Height}: {q.Detail}");
         if (q.Results.Count > 0)
         {
-            Console.WriteLine($"  {"mode",-6} {"harmonisation",-14} {"upsampling",-10} {"dE2000",7} {"edge-ab",8} {"seam",6} {"seam@ramp",9} {"drift",6} {"seam/global",11} {"disagree",8}");
+            Console.WriteLine($"  {"mode",-6} {"harmonisation",-14} {"upsampling",-10} {"dE2000",7} {"edge-ab",8} {"seam",6} {"seam@ramp",9} {"drift",6} {"seam/global",11} {"disagree",8} {"seam/shifted",12} {"shifted>=",9}");
             foreach (var r in q.Results)
                 Console.WriteLine($"  {r.Mode,-6} {r.Harmonization,-14} {r.Upsampling.ToLowerInvariant(),-10} {F(r.DeltaE2000),7} {F(r.EdgeAbError),8} " +
-                                  $"{F(r.Seam),6} {F(r.SeamAtRampCentres),9} {(r.Mode == "fine" ? F(r.Drift) : "-"),6} {F(r.Seam / r.SeamOfGlobal),11} {F(r.OverlapDisagreement),8}");
+                                  $"{F(r.Seam),6} {F(r.SeamAtRampCentres),9} {(r.Mode == "fine" ? F(r.Drift) : "-"),6} {F(r.Seam / r.SeamOfGlobal),11} {F(r.OverlapDisagreement),8} " +
+                                  $"{F(r.Seam / r.SeamOfShiftedLines),12} {$"{r.ShiftedAtLeastAsHigh}/{QualityProbe.ControlShifts.Length}",9}");
         }
         foreach (var o in q.Oracle)
             Console.WriteLine($"  oracle {o.Grid,-18} {o.Upsampling.ToLowerInvariant(),-10} edge-ab {F(o.EdgeAbError)}  all-ab {F(o.OverallAbError)}");
@@ -203,7 +204,8 @@ public static class QualityCommand
                               $"seam@ramp worst {F(rs.Max(r => r.SeamAtRampCentres))}" +
                               (k.Mode == "fine" ? $"  drift {F(rs.Average(r => r.Drift))} (worst {F(rs.Max(r => r.Drift))})" +
                                                   $"  seam/global worst {F(rs.Max(r => r.Seam / r.SeamOfGlobal))}" +
-                                                  $"  disagreement {F(rs.Average(r => r.OverlapDisagreement))}" : ""));
+                                                  $"  disagreement {F(rs.Average(r => r.OverlapDisagreement))}" : "") +
+                              $"  seam/shifted {F(rs.Average(r => r.Seam / r.SeamOfShiftedLines))} (worst {F(rs.Max(r => r.Seam / r.SeamOfShiftedLines))})");
         }
         var oracleKeys = photos.SelectMany(p => p.Oracle).Select(o => (o.Grid.Split(' ')[0], o.Upsampling)).Distinct();
         foreach (var (grid, up) in oracleKeys)

@@ -133,6 +133,7 @@ public static class DetailPass
                 pool.Return(grid);
             }
         }
+        BorderFade.Apply(fusedA, fusedB, globalA, globalB, gw, gh, tuning.BorderFade);
         return new Result(fusedA, fusedB, inference);
     }
 

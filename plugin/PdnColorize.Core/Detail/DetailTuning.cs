@@ -20,6 +20,8 @@ namespace PdnColorize.Core.Detail;
 /// lines (<see cref="SeamPlacement"/>).</param>
 /// <param name="PlacementSlack">How far a placed tile may move from its even place, as a share of the tile.</param>
 /// <param name="PlacementSeed">Seed of the <see cref="TilePlacement.Jittered"/> control.</param>
+/// <param name="BorderFade">Detail cells over which the fused chroma hands back to the global pass at the region's
+/// borders, where tiles see the model's padding (<see cref="Detail.BorderFade"/>); 0 = none.</param>
 public sealed record DetailTuning(
     double SplitSigma = 1.0,
     double AffineRidge = 25.0,
@@ -30,7 +32,8 @@ public sealed record DetailTuning(
     bool FullOverlapRamps = true,
     TilePlacement Placement = TilePlacement.Even,
     double PlacementSlack = 0.125,
-    int PlacementSeed = 0)
+    int PlacementSeed = 0,
+    int BorderFade = 8)
 {
     public static readonly DetailTuning Default = new();
 
@@ -41,5 +44,6 @@ public sealed record DetailTuning(
         if (GuidedRadius is < 1 or > 16) throw new ArgumentOutOfRangeException(nameof(GuidedRadius));
         if (!(GuidedEps > 0)) throw new ArgumentOutOfRangeException(nameof(GuidedEps));
         if (!(PlacementSlack >= 0 && PlacementSlack <= 0.5)) throw new ArgumentOutOfRangeException(nameof(PlacementSlack));
+        if (BorderFade is < 0 or > 256) throw new ArgumentOutOfRangeException(nameof(BorderFade));
     }
 }

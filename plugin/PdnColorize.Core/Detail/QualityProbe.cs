@@ -25,6 +25,15 @@ public sealed record ResultScores(
     public double SeamOfGlobal { get; init; } = double.NaN;
 
     public double OverlapDisagreement { get; init; } = double.NaN;
+
+    /// <summary>
+    /// The same image's seam score at the tile edges moved by each of <see cref="QualityProbe.ControlShifts"/> (the
+    /// median): what the content around lines of this spacing and JPEG-lattice phase scores without being a tile edge.
+    /// </summary>
+    public double SeamOfShiftedLines { get; init; } = double.NaN;
+
+    /// <summary>How many of the shifted line sets score at least as high as the tile edges themselves (of <see cref="QualityProbe.ControlShifts"/>).</summary>
+    public int ShiftedAtLeastAsHigh { get; init; }
 }
 
 /// <summary>Upsampling alone, model-free: the photo's true chroma on a grid, brought back to full resolution.</summary>
@@ -43,6 +52,13 @@ public sealed class QualityProbe(IChromaModel model)
 {
     public static readonly ChromaUpsampling[] Upsamplers = [ChromaUpsampling.Nearest, ChromaUpsampling.Bilinear, ChromaUpsampling.Guided];
     public static readonly ChromaHarmonization[] Harmonizations = [ChromaHarmonization.FrequencySplit, ChromaHarmonization.AffineFit, ChromaHarmonization.None];
+
+    /// <summary>
+    /// Shifts (px, right and down) of the seam control: multiples of 8 keep the lines' phase on the JPEG block lattice,
+    /// and 16 px or more puts the 4-px band well away from the edge. 14 sets: a tile edge that adds a seam should
+    /// outscore most of them.
+    /// </summary>
+    public static readonly double[] ControlShifts = [-64, -56, -48, -40, -32, -24, -16, 16, 24, 32, 40, 48, 56, 64];
 
     public ColorizeSettings Settings { get; init; } = new();
     public DetailTuning Tuning { get; init; } = DetailTuning.Default;
@@ -153,14 +169,25 @@ public sealed class QualityProbe(IChromaModel model)
     {
         var comparison = ImageMetrics.Compare(image, truth);
         var edge = edges.Compare(image);
-        double seam = double.NaN, centres = double.NaN, drift = 0;
+        double seam = double.NaN, centres = double.NaN, drift = 0, shiftedMedian = double.NaN;
+        int atLeastAsHigh = 0;
         if (plan is not null)
         {
-            seam = SeamScore.Compute(image, plan.Region, plan.TileEdgesX, plan.TileEdgesY).Score;
-            centres = SeamScore.Compute(image, plan.Region, plan.RampCentresX, plan.RampCentresY).Score;
+            var gradient = AbGradient.Of(image, plan.Region);
+            seam = gradient.Score(plan.TileEdgesX, plan.TileEdgesY).Score;
+            centres = gradient.Score(plan.RampCentresX, plan.RampCentresY).Score;
+            var shifted = ControlShifts
+                .Select(d => gradient.Score(SeamScore.Shifted(plan.TileEdgesX, d), SeamScore.Shifted(plan.TileEdgesY, d)).Score)
+                .OrderBy(v => v).ToList();
+            shiftedMedian = (shifted[(shifted.Count - 1) / 2] + shifted[shifted.Count / 2]) / 2;
+            atLeastAsHigh = shifted.Count(v => v >= seam);
         }
         if (global is not null) drift = Metrics.Drift.Between(Metrics.Drift.Blur(image), global);
-        return new ResultScores(mode, harmonization, up.ToString(), comparison.DeltaE2000, edge.AtEdges, seam, centres, drift, seconds);
+        return new ResultScores(mode, harmonization, up.ToString(), comparison.DeltaE2000, edge.AtEdges, seam, centres, drift, seconds)
+        {
+            SeamOfShiftedLines = shiftedMedian,
+            ShiftedAtLeastAsHigh = atLeastAsHigh,
+        };
     }
 
     /// <summary>

@@ -20,48 +20,16 @@ public static class SeamScore
     public const double DefaultBand = 2;
 
     public static SeamMeasure Compute(BgraImage image, PixelRect region, IReadOnlyList<double> verticalLines,
-        IReadOnlyList<double> horizontalLines, double band = DefaultBand, int threads = 0)
-    {
-        region = region.Intersect(image.Bounds);
-        if (region.Width < 2 || region.Height < 2) throw new ArgumentException($"region {region} is too small for gradients");
-        int w = region.Width, h = region.Height;
-        var nearX = NearMask(w, region.X, verticalLines, band);
-        var nearY = NearMask(h, region.Y, horizontalLines, band);
+        IReadOnlyList<double> horizontalLines, double band = DefaultBand, int threads = 0) =>
+        AbGradient.Of(image, region, threads).Score(verticalLines, horizontalLines, band);
 
-        // ab of the region, row by row (float planes: the tool runs on photos, not on 100 MP images)
-        var a = new float[(long)w * h];
-        var b = new float[(long)w * h];
-        var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
-        Parallel.For(0, h, options, () => new float[w], (y, _, l) =>
-        {
-            LabRow.FromBgra(image.Row(region.Y + y, region.X, w), l, a.AsSpan(y * w, w), b.AsSpan(y * w, w));
-            return l;
-        }, _ => { });
+    /// <summary>
+    /// The lines moved by <paramref name="shift"/> px right and down, the same shift for both: a control that keeps
+    /// the lines' spacing and, for shifts in multiples of 8, their phase on the JPEG block lattice.
+    /// </summary>
+    public static IReadOnlyList<double> Shifted(IReadOnlyList<double> lines, double shift) => lines.Select(p => p + shift).ToList();
 
-        var nearSum = new double[h - 1]; var farSum = new double[h - 1];
-        var nearCount = new long[h - 1]; var farCount = new long[h - 1];
-        Parallel.For(0, h - 1, options, y =>
-        {
-            double ns = 0, fs = 0; long nc = 0, fc = 0;
-            int o = y * w;
-            for (int x = 0; x < w - 1; x++)
-            {
-                int i = o + x;
-                float dax = a[i + 1] - a[i], day = a[i + w] - a[i], dbx = b[i + 1] - b[i], dby = b[i + w] - b[i];
-                double g = Math.Sqrt(dax * dax + day * day + dbx * dbx + dby * dby);
-                if (nearX[x] || nearY[y]) { ns += g; nc++; }
-                else { fs += g; fc++; }
-            }
-            nearSum[y] = ns; farSum[y] = fs; nearCount[y] = nc; farCount[y] = fc;
-        });
-        double near = 0, far = 0; long nn = 0, nf = 0;
-        for (int y = 0; y < h - 1; y++) { near += nearSum[y]; far += farSum[y]; nn += nearCount[y]; nf += farCount[y]; }
-        double nearMean = nn > 0 ? near / nn : 0, farMean = nf > 0 ? far / nf : 0;
-        double score = nn == 0 ? 1 : farMean > 0 ? nearMean / farMean : nearMean > 0 ? double.PositiveInfinity : 1;
-        return new SeamMeasure(score, nearMean, farMean, nn, nf);
-    }
-
-    private static bool[] NearMask(int length, int origin, IReadOnlyList<double> lines, double band)
+    internal static bool[] NearMask(int length, int origin, IReadOnlyList<double> lines, double band)
     {
         var near = new bool[length];
         foreach (double p in lines)
@@ -71,5 +39,68 @@ public static class SeamScore
             for (int i = from; i <= to; i++) near[i] = true;
         }
         return near;
+    }
+}
+
+/// <summary>
+/// |grad ab| of every pixel of a region (forward differences of CIE a*, b* decoded from the 8-bit image), computed
+/// once so the seam score can be taken at many line sets (the shifted-lines control) without decoding again.
+/// </summary>
+public sealed class AbGradient
+{
+    private readonly float[] _magnitude; // (w - 1) x (h - 1)
+
+    private AbGradient(PixelRect region, float[] magnitude) { Region = region; _magnitude = magnitude; }
+
+    public PixelRect Region { get; }
+
+    public static AbGradient Of(BgraImage image, PixelRect region, int threads = 0)
+    {
+        region = region.Intersect(image.Bounds);
+        if (region.Width < 2 || region.Height < 2) throw new ArgumentException($"region {region} is too small for gradients");
+        int w = region.Width, h = region.Height;
+        // ab of the region, row by row (float planes: the tool runs on photos, not on 100 MP images)
+        var a = new float[(long)w * h];
+        var b = new float[(long)w * h];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
+        Parallel.For(0, h, options, () => new float[w], (y, _, l) =>
+        {
+            LabRow.FromBgra(image.Row(region.Y + y, region.X, w), l, a.AsSpan(y * w, w), b.AsSpan(y * w, w));
+            return l;
+        }, _ => { });
+        var magnitude = new float[(long)(w - 1) * (h - 1)];
+        Parallel.For(0, h - 1, options, y =>
+        {
+            int o = y * w, m = y * (w - 1);
+            for (int x = 0; x < w - 1; x++)
+            {
+                int i = o + x;
+                float dax = a[i + 1] - a[i], day = a[i + w] - a[i], dbx = b[i + 1] - b[i], dby = b[i + w] - b[i];
+                magnitude[m + x] = MathF.Sqrt(dax * dax + day * day + dbx * dbx + dby * dby);
+            }
+        });
+        return new AbGradient(region, magnitude);
+    }
+
+    /// <summary>The seam score of these lines (image pixels, may be fractional) with a band of <paramref name="band"/> px.</summary>
+    public SeamMeasure Score(IReadOnlyList<double> verticalLines, IReadOnlyList<double> horizontalLines, double band = SeamScore.DefaultBand)
+    {
+        int w = Region.Width, h = Region.Height;
+        var nearX = SeamScore.NearMask(w, Region.X, verticalLines, band);
+        var nearY = SeamScore.NearMask(h, Region.Y, horizontalLines, band);
+        double near = 0, far = 0; long nn = 0, nf = 0;
+        for (int y = 0; y < h - 1; y++)
+        {
+            int m = y * (w - 1);
+            for (int x = 0; x < w - 1; x++)
+            {
+                double g = _magnitude[m + x];
+                if (nearX[x] || nearY[y]) { near += g; nn++; }
+                else { far += g; nf++; }
+            }
+        }
+        double nearMean = nn > 0 ? near / nn : 0, farMean = nf > 0 ? far / nf : 0;
+        double score = nn == 0 ? 1 : farMean > 0 ? nearMean / farMean : nearMean > 0 ? double.PositiveInfinity : 1;
+        return new SeamMeasure(score, nearMean, farMean, nn, nf);
     }
 }

@@ -1,0 +1,80 @@
+using PdnColorize.Core.Detail;
+using PdnColorize.Core.Model;
+using PdnColorize.Core.Pipeline;
+using PdnColorize.Tests.Shared;
+
+namespace PdnColorize.Core.Tests;
+
+public class BorderFadeTests
+{
+    [Fact]
+    public void Border_cells_take_the_global_chroma_and_the_interior_is_untouched()
+    {
+        const int w = 40, h = 30, cells = 6;
+        var a = Enumerable.Repeat(10f, w * h).ToArray(); var b = Enumerable.Repeat(-4f, w * h).ToArray();
+        var ga = Enumerable.Repeat(2f, w * h).ToArray(); var gb = Enumerable.Repeat(8f, w * h).ToArray();
+        BorderFade.Apply(a, b, ga, gb, w, h, cells);
+        for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+        {
+            int d = Math.Min(Math.Min(x, w - 1 - x), Math.Min(y, h - 1 - y));
+            float ta = (a[y * w + x] - 2f) / 8f, tb = (b[y * w + x] - 8f) / -12f; // share of the fused value kept
+            Assert.Equal(ta, tb, 5);
+            if (d >= cells) Assert.Equal(1f, ta);
+            else Assert.InRange(ta, 0f, 0.99f);
+            if (d == 0) Assert.InRange(ta, 0f, 0.1f); // the outermost ring is almost all global
+        }
+        // kept share grows with the distance to the border along a row through the middle
+        for (int x = 1; x <= cells; x++) Assert.True(a[15 * w + x] > a[15 * w + x - 1]);
+    }
+
+    [Fact]
+    public void No_cells_changes_nothing()
+    {
+        var a = new float[] { 1, 2, 3, 4 }; var b = new float[] { 5, 6, 7, 8 };
+        BorderFade.Apply(a, b, new float[4], new float[4], 2, 2, 0);
+        Assert.Equal([1f, 2, 3, 4], a); Assert.Equal([5f, 6, 7, 8], b);
+    }
+
+    /// <summary>
+    /// A model that answers a flat colour, but something else in the outermost cells of a tile (a square input), as
+    /// zero padding makes a real one do. The global pass (a 3:2 input here) gets the flat colour everywhere, so what
+    /// the fine field shows at the border tells which of the two it came from.
+    /// </summary>
+    private sealed class PaddingModel(int size) : IChromaModel
+    {
+        public string Description => "padding stand-in";
+        public int PreferredSize => size;
+        public bool DynamicSize => true;
+
+        public void Predict(float[] gray, int batch, int height, int width, Span<float> ab, CancellationToken cancellation)
+        {
+            int plane = height * width;
+            for (int n = 0; n < batch; n++)
+            for (int y = 0; y < height; y++)
+            for (int x = 0; x < width; x++)
+            {
+                bool edge = width == height && Math.Min(Math.Min(x, width - 1 - x), Math.Min(y, height - 1 - y)) < 2;
+                ab[n * 2 * plane + y * width + x] = edge ? 60 : 20;
+                ab[n * 2 * plane + plane + y * width + x] = edge ? -60 : -10;
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(8)]
+    public void Fine_mode_keeps_the_models_padding_answer_off_the_picture_border(int fade)
+    {
+        // With the fade, the region's outermost detail cells carry the global chroma, not the tiles' edge answer.
+        var src = TestImages.Gray(900, 600);
+        var colorizer = new Colorizer(new PaddingModel(64)) { Tuning = DetailTuning.Default with { BorderFade = fade } };
+        var field = colorizer.Predict(src, null, new ColorizeSettings { Detail = DetailMode.Fine });
+        Assert.Equal(DetailMode.Fine, field.Detail!.Chosen);
+        int w = field.GridWidth, h = field.GridHeight;
+        float corner = field.A[0], edgeMiddle = field.A[(h / 2) * w], centre = field.A[(h / 2) * w + w / 2];
+        Assert.Equal(20f, centre, 1);
+        if (fade == 0) Assert.True(edgeMiddle > 30, $"without the fade the tile's edge answer shows: {edgeMiddle}");
+        else Assert.True(edgeMiddle < 25 && corner < 30, $"with the fade the border is near the interior colour: {edgeMiddle}, {corner}");
+    }
+}
