@@ -56,6 +56,11 @@ public static class QualityCommand
             DefaultValueFactory = _ => DetailTuning.Default.PlacementSlack,
         };
         var seed = new Option<int>("--placement-seed") { Description = "Seed of --placement jittered.", DefaultValueFactory = _ => 0 };
+        var borderFade = new Option<int>("--border-fade")
+        {
+            Description = "Detail cells over which fine mode hands back to the global pass at the photo's border (0 = none).",
+            DefaultValueFactory = _ => DetailTuning.Default.BorderFade,
+        };
         var repeats = new Option<int>("--repeats") { Description = "--pipeline: runs per configuration (the first is reported on its own, then the best of the others).", DefaultValueFactory = _ => 3 };
         var options = new PipelineOptions(selection: false);
 
@@ -64,7 +69,7 @@ public static class QualityCommand
             "(global / fine x nearest / bilinear / guided); --detail is not used (both modes run). With --pipeline, --threads 0 means one thread. " +
             "Exit 0: all measured; 1: some photos failed; 2: bad arguments; 3: model problem.");
         command.Arguments.Add(dir);
-        foreach (var o in new Option[] { json, crops, cropSize, cropZoom, limit, quick, oracle, placement, slack, seed, pipeline, repeats }) command.Options.Add(o);
+        foreach (var o in new Option[] { json, crops, cropSize, cropZoom, limit, quick, oracle, placement, slack, seed, borderFade, pipeline, repeats }) command.Options.Add(o);
         options.AddTo(command);
         command.SetAction((parse, cancellation) =>
         {
@@ -76,8 +81,9 @@ public static class QualityCommand
                         parse.GetValue(repeats), request.Size ?? 256, request.Settings.Strength, parse.GetValue(json)));
                 string folder = parse.GetValue(dir) ?? throw new UsageException("quality needs a folder of colour photos (or --pipeline).");
                 var job = new ColorizeJob(request);
-                var tuning = DetailTuning.Default with { Placement = parse.GetValue(placement), PlacementSlack = parse.GetValue(slack), PlacementSeed = parse.GetValue(seed) };
+                var tuning = DetailTuning.Default with { Placement = parse.GetValue(placement), PlacementSlack = parse.GetValue(slack), PlacementSeed = parse.GetValue(seed), BorderFade = parse.GetValue(borderFade) };
                 try { tuning.Validate(); }
+                catch (ArgumentOutOfRangeException e) when (e.ParamName == nameof(DetailTuning.BorderFade)) { throw new UsageException("--border-fade must lie in 0..256."); }
                 catch (ArgumentOutOfRangeException) { throw new UsageException("--placement-slack must lie in 0..0.5."); }
                 return Task.FromResult(Run(folder, job, tuning, parse.GetValue(json), parse.GetValue(crops), parse.GetValue(cropSize),
                     parse.GetValue(cropZoom), parse.GetValue(limit), parse.GetValue(quick), parse.GetValue(oracle), cancellation));
@@ -163,7 +169,7 @@ public static class QualityCommand
                 settings = new
                 {
                     upsampling = job.Settings.Upsampling.ToString(), harmonization = job.Settings.Harmonization.ToString(), detail_scale = job.Settings.DetailScale,
-                    placement = tuning.Placement.ToString(), placement_slack = tuning.PlacementSlack, placement_seed = tuning.PlacementSeed,
+                    placement = tuning.Placement.ToString(), placement_slack = tuning.PlacementSlack, placement_seed = tuning.PlacementSeed, border_fade = tuning.BorderFade,
                 },
                 targets = new { seam = SeamTarget, drift = DriftTarget, drift_blur_sigma_px = Drift.DefaultSigma },
                 photos,
@@ -181,11 +187,11 @@ public static class QualityCommand
         Console.WriteLine($"{q.Name} {q.Width}x{q.Height}: {q.Detail}");
         if (q.Results.Count > 0)
         {
-            Console.WriteLine($"  {"mode",-6} {"harmonisation",-14} {"upsampling",-10} {"dE2000",7} {"edge-ab",8} {"seam",6} {"seam@ramp",9} {"drift",6} {"seam/global",11} {"disagree",8} {"seam/shifted",12} {"shifted>=",9}");
+            Console.WriteLine($"  {"mode",-6} {"harmonisation",-14} {"upsampling",-10} {"dE2000",7} {"edge-ab",8} {"seam",6} {"seam@ramp",9} {"drift",6} {"seam/global",11} {"disagree",8} {"seam/shifted",12} {"shifted>=",9} {"dE@border",9}");
             foreach (var r in q.Results)
                 Console.WriteLine($"  {r.Mode,-6} {r.Harmonization,-14} {r.Upsampling.ToLowerInvariant(),-10} {F(r.DeltaE2000),7} {F(r.EdgeAbError),8} " +
                                   $"{F(r.Seam),6} {F(r.SeamAtRampCentres),9} {(r.Mode == "fine" ? F(r.Drift) : "-"),6} {F(r.Seam / r.SeamOfGlobal),11} {F(r.OverlapDisagreement),8} " +
-                                  $"{F(r.Seam / r.SeamOfShiftedLines),12} {$"{r.ShiftedAtLeastAsHigh}/{QualityProbe.ControlShifts.Length}",9}");
+                                  $"{F(r.Seam / r.SeamOfShiftedLines),12} {$"{r.ShiftedAtLeastAsHigh}/{QualityProbe.ControlShifts.Length}",9} {F(r.BorderDeltaE2000),9}");
         }
         foreach (var o in q.Oracle)
             Console.WriteLine($"  oracle {o.Grid,-18} {o.Upsampling.ToLowerInvariant(),-10} edge-ab {F(o.EdgeAbError)}  all-ab {F(o.OverallAbError)}");
@@ -205,7 +211,8 @@ public static class QualityCommand
                               (k.Mode == "fine" ? $"  drift {F(rs.Average(r => r.Drift))} (worst {F(rs.Max(r => r.Drift))})" +
                                                   $"  seam/global worst {F(rs.Max(r => r.Seam / r.SeamOfGlobal))}" +
                                                   $"  disagreement {F(rs.Average(r => r.OverlapDisagreement))}" : "") +
-                              $"  seam/shifted {F(rs.Average(r => r.Seam / r.SeamOfShiftedLines))} (worst {F(rs.Max(r => r.Seam / r.SeamOfShiftedLines))})");
+                              $"  seam/shifted {F(rs.Average(r => r.Seam / r.SeamOfShiftedLines))} (worst {F(rs.Max(r => r.Seam / r.SeamOfShiftedLines))})" +
+                              $"  dE@border({QualityProbe.BorderBand}px) {F(rs.Average(r => r.BorderDeltaE2000))}");
         }
         var oracleKeys = photos.SelectMany(p => p.Oracle).Select(o => (o.Grid.Split(' ')[0], o.Upsampling)).Distinct();
         foreach (var (grid, up) in oracleKeys)

@@ -32,6 +32,9 @@ public sealed record ResultScores(
     /// </summary>
     public double SeamOfShiftedLines { get; init; } = double.NaN;
 
+    /// <summary>Mean CIEDE2000 against the original within <see cref="QualityProbe.BorderBand"/> px of the photo's border.</summary>
+    public double BorderDeltaE2000 { get; init; } = double.NaN;
+
     /// <summary>How many of the shifted line sets score at least as high as the tile edges themselves (of <see cref="QualityProbe.ControlShifts"/>).</summary>
     public int ShiftedAtLeastAsHigh { get; init; }
 }
@@ -58,6 +61,9 @@ public sealed class QualityProbe(IChromaModel model)
     /// and 16 px or more puts the 4-px band well away from the edge. 14 sets: a tile edge that adds a seam should
     /// outscore most of them.
     /// </summary>
+    /// <summary>Width in px of the border band of <see cref="ResultScores.BorderDeltaE2000"/>.</summary>
+    public const int BorderBand = 4;
+
     public static readonly double[] ControlShifts = [-64, -56, -48, -40, -32, -24, -16, 16, 24, 32, 40, 48, 56, 64];
 
     public ColorizeSettings Settings { get; init; } = new();
@@ -186,6 +192,7 @@ public sealed class QualityProbe(IChromaModel model)
         return new ResultScores(mode, harmonization, up.ToString(), comparison.DeltaE2000, edge.AtEdges, seam, centres, drift, seconds)
         {
             SeamOfShiftedLines = shiftedMedian,
+            BorderDeltaE2000 = ImageMetrics.MeanCiede2000NearBorder(image, truth, BorderBand),
             ShiftedAtLeastAsHigh = atLeastAsHigh,
         };
     }

@@ -57,6 +57,32 @@ public static class ImageMetrics
         return new ImageComparison(Sum(de) / n, Psnr(SumLong(se), 3 * n), Sum(dl) / n);
     }
 
+    /// <summary>
+    /// Mean CIEDE2000 over the pixels within <paramref name="band"/> px of the image's border: where a model sees its
+    /// own padding instead of picture (the detail pass's border hand-over is judged by it).
+    /// </summary>
+    public static double MeanCiede2000NearBorder(BgraImage image, BgraImage reference, int band)
+    {
+        RequireSameSize(image, reference);
+        if (band <= 0) throw new ArgumentOutOfRangeException(nameof(band), $"the band must be at least 1 px; got {band}");
+        int w = image.Width, h = image.Height;
+        var rows = new LabRows(w);
+        double sum = 0; long count = 0;
+        for (int y = 0; y < h; y++)
+        {
+            ToLab(image.Row(y), rows.L1, rows.A1, rows.B1);
+            ToLab(reference.Row(y), rows.L2, rows.A2, rows.B2);
+            bool wholeRow = y < band || y >= h - band;
+            for (int x = 0; x < w; x++)
+            {
+                if (!wholeRow && x == band && w - band > x) x = w - band; // the middle of the row is not near the border
+                sum += Ciede2000.Delta(rows.L1[x], rows.A1[x], rows.B1[x], rows.L2[x], rows.A2[x], rows.B2[x]);
+                count++;
+            }
+        }
+        return sum / count;
+    }
+
     /// <summary>PSNR in dB over R, G and B (peak 255); +infinity when the images are identical.</summary>
     public static double PsnrRgb(BgraImage image, BgraImage reference)
     {
