@@ -1,3 +1,4 @@
+using PdnColorize.Core.Pipeline;
 using PdnColorize.Core.Resampling;
 
 namespace PdnColorize.Core.Detail;
@@ -20,6 +21,7 @@ namespace PdnColorize.Core.Detail;
 /// lines (<see cref="SeamPlacement"/>).</param>
 /// <param name="PlacementSlack">How far a placed tile may move from its even place, as a share of the tile.</param>
 /// <param name="PlacementSeed">Seed of the <see cref="TilePlacement.Jittered"/> control.</param>
+/// <param name="CanvasPadding">How the global pass's grid is padded when it runs at the tiles' shape (<see cref="GlobalCanvas"/>).</param>
 public sealed record DetailTuning(
     double SplitSigma = 1.0,
     double AffineRidge = 25.0,
@@ -30,7 +32,8 @@ public sealed record DetailTuning(
     bool FullOverlapRamps = true,
     TilePlacement Placement = TilePlacement.Even,
     double PlacementSlack = 0.125,
-    int PlacementSeed = 0)
+    int PlacementSeed = 0,
+    CanvasPadding CanvasPadding = CanvasPadding.Reflect)
 {
     public static readonly DetailTuning Default = new();
 
@@ -41,5 +44,6 @@ public sealed record DetailTuning(
         if (GuidedRadius is < 1 or > 16) throw new ArgumentOutOfRangeException(nameof(GuidedRadius));
         if (!(GuidedEps > 0)) throw new ArgumentOutOfRangeException(nameof(GuidedEps));
         if (!(PlacementSlack >= 0 && PlacementSlack <= 0.5)) throw new ArgumentOutOfRangeException(nameof(PlacementSlack));
+        if (!Enum.IsDefined(CanvasPadding)) throw new ArgumentOutOfRangeException(nameof(CanvasPadding));
     }
 }
