@@ -134,8 +134,9 @@ public sealed class PipelineOptions
     };
 
     /// <summary>
-    /// Hidden, for measurements: the global pass's input shape when the detail pass tiles (auto: the tiles' shape on a
-    /// GPU, its own on the CPU; own: as before the one-shape change; tiles: the tiles' shape on any device).
+    /// Hidden, for measurements and the opt-in: the global pass's input shape when the detail pass tiles (auto: the
+    /// tiles' shape on a GPU where only the batch differs, its own otherwise; own: as before the one-shape change;
+    /// tiles: the tiles' shape on any device, the grid padded where smaller).
     /// </summary>
     public Option<string> GlobalShape { get; } = new Option<string>("--global-shape")
     {

@@ -8,7 +8,7 @@ using PdnColorize.Tests.Shared;
 namespace PdnColorize.Core.Tests;
 
 /// <summary>
-/// One input shape per tiled GPU job: the global pass runs at the tiles' (batch, height, width) in a padded canvas
+/// One input shape per tiled GPU job: the global pass runs at the tiles' (batch, height, width), padded when asked
 /// (<see cref="GlobalCanvas"/>), because ONNX Runtime's CUDA EP sets its convolutions up again for every new shape.
 /// </summary>
 public class GlobalCanvasTests
@@ -22,34 +22,50 @@ public class GlobalCanvasTests
         new DelegateDetailCapacity("test GPU", r => new DetailCapacity(batch, r.ModelSize) { PadLastBatch = true });
 
     [Fact]
-    public void A_tiled_GPU_job_runs_the_model_at_exactly_one_shape()
+    public void A_tiled_GPU_job_of_a_fixed_size_model_runs_the_model_at_exactly_one_shape()
     {
-        var model = new ShapeRecorder(gpu: true);
+        var model = new ShapeRecorder(gpu: true, dynamic: false);
         var field = new Colorizer(model) { Capacity = Gpu() }.Predict(Photo(), null, Fine);
 
         var plan = field.Detail!.Plan!;
         Assert.True(plan.Calls > 1);
         Assert.Equal([(plan.Batch, plan.InputHeight, plan.InputWidth)], model.Runs.Distinct());
         Assert.Equal(1 + plan.Calls, model.Runs.Count); // the global pass and the tile batches
-        Assert.NotNull(field.Detail.GlobalCanvas);
-        Assert.Contains("global pass at the tiles' shape 4x64x64 (64x32 reflect-padded)", field.Detail.ToString());
+        Assert.Contains("global pass at the tiles' shape 4x64x64 (", field.Detail.ToString());
     }
 
     [Fact]
     public void Asked_for_its_own_shape_the_same_job_switches_shapes()
     {
-        // The control of the test above: without the canvas the global grid (64x32 at batch 1) is a second shape.
-        var model = new ShapeRecorder(gpu: true);
+        // The control of the test above: without the canvas the global pass at batch 1 is a second shape.
+        var model = new ShapeRecorder(gpu: true, dynamic: false);
         var field = new Colorizer(model) { Capacity = Gpu() }.Predict(Photo(), null, Fine with { GlobalShape = GlobalPassShape.Own });
-        Assert.Equal((1, 32, 64), model.Runs[0]);
+        Assert.Equal((1, 64, 64), model.Runs[0]);
         Assert.Equal(2, model.Runs.Distinct().Count());
         Assert.Null(field.Detail!.GlobalCanvas);
     }
 
     [Fact]
+    public void A_dynamic_models_grid_is_padded_only_when_asked()
+    {
+        // Its global grid (64x32) is smaller than the tiles' input (64x64): Auto does not pad (padding changed the
+        // embedded model's colours), Tiles does, and then the job runs one shape too.
+        var auto = new ShapeRecorder(gpu: true);
+        var field = new Colorizer(auto) { Capacity = Gpu() }.Predict(Photo(), null, Fine);
+        Assert.Null(field.Detail!.GlobalCanvas);
+        Assert.Equal((1, 32, 64), auto.Runs[0]);
+
+        var tiles = new ShapeRecorder(gpu: true);
+        field = new Colorizer(tiles) { Capacity = Gpu() }.Predict(Photo(), null, Fine with { GlobalShape = GlobalPassShape.Tiles });
+        Assert.Equal([(4, 64, 64)], tiles.Runs.Distinct());
+        Assert.True(field.Detail!.GlobalCanvas!.Padded);
+        Assert.Contains("global pass at the tiles' shape 4x64x64 (64x32 reflect-padded)", field.Detail.ToString());
+    }
+
+    [Fact]
     public void A_batch_of_photos_of_one_size_runs_one_shape_from_the_first_run_to_the_last()
     {
-        var model = new ShapeRecorder(gpu: true);
+        var model = new ShapeRecorder(gpu: true, dynamic: false);
         var colorizer = new Colorizer(model) { Capacity = Gpu(3) };
         for (int i = 0; i < 3; i++) colorizer.Predict(Photo(), null, Fine);
         Assert.Single(model.Runs.Distinct());
@@ -61,7 +77,8 @@ public class GlobalCanvasTests
     public void For_a_pointwise_model_the_padded_global_pass_equals_the_unpadded_one(CanvasPadding padding)
     {
         var tuning = DetailTuning.Default with { CanvasPadding = padding };
-        var padded = new Colorizer(new ShapeRecorder(gpu: true)) { Capacity = Gpu(), Tuning = tuning }.Predict(Photo(), null, Fine);
+        var padded = new Colorizer(new ShapeRecorder(gpu: true)) { Capacity = Gpu(), Tuning = tuning }
+            .Predict(Photo(), null, Fine with { GlobalShape = GlobalPassShape.Tiles });
         var own = new Colorizer(new ShapeRecorder(gpu: true)) { Capacity = Gpu(), Tuning = tuning }
             .Predict(Photo(), null, Fine with { GlobalShape = GlobalPassShape.Own });
         Assert.NotNull(padded.Detail!.GlobalCanvas);
@@ -148,8 +165,13 @@ public class GlobalCanvasTests
     {
         var model = new ShapeRecorder(gpu: true, dynamic: false);
         var field = new Colorizer(model) { Capacity = Gpu() }.Predict(Photo(), null, Fine);
+        var own = new Colorizer(new ShapeRecorder(gpu: true, dynamic: false)) { Capacity = Gpu() }
+            .Predict(Photo(), null, Fine with { GlobalShape = GlobalPassShape.Own });
         Assert.Equal([(4, 64, 64)], model.Runs.Distinct());
-        Assert.Equal("4x64x64 (64x64 reflect-padded)", field.Detail!.GlobalCanvas!.ToString());
+        Assert.False(field.Detail!.GlobalCanvas!.Padded);
+        Assert.Equal("4x64x64", field.Detail.GlobalCanvas.ToString());
+        Assert.Equal(own.A, field.A);
+        Assert.Equal(own.B, field.B);
     }
 
     [Fact]
@@ -162,19 +184,19 @@ public class GlobalCanvasTests
         Assert.Equal([(1, 64, 64)], fixedSize.Runs.Distinct());
 
         var dynamic = new ShapeRecorder(gpu: true, batchOfOne: true);
-        field = new Colorizer(dynamic) { Capacity = Gpu() }.Predict(Photo(), null, Fine);
+        field = new Colorizer(dynamic) { Capacity = Gpu() }.Predict(Photo(), null, Fine with { GlobalShape = GlobalPassShape.Tiles });
         Assert.Equal(1, field.Detail!.GlobalCanvas!.Batch);
         Assert.Equal([(1, 64, 64)], dynamic.Runs.Distinct());
     }
 
     [Fact]
-    public void The_VRAM_planners_budget_covers_the_padded_global_pass()
+    public void The_VRAM_planners_budget_covers_the_global_pass_at_the_tiles_shape()
     {
         // peak = 500 + 1000 MiB/MP * N * S^2 under 0.8 x 2000: the planner picks the tiles, and every run of the job,
         // the global pass included, is one of the shapes it admitted.
         var memory = new MemoryModel(500, 1000);
         var capacity = new VramDetailCapacity(memory, () => 2000);
-        var model = new ShapeRecorder(gpu: true);
+        var model = new ShapeRecorder(gpu: true, dynamic: false);
         var field = new Colorizer(model) { Capacity = capacity }.Predict(Photo(), null, Fine);
         var plan = field.Detail!.Plan!;
         Assert.Single(model.Runs.Distinct());
@@ -186,12 +208,16 @@ public class GlobalCanvasTests
     public void A_grid_that_the_tiles_input_cannot_hold_keeps_its_own_shape()
     {
         var plan = DetailPlanner.Plan(new PixelRect(0, 0, 1024, 640), 256, 160, 64, true, new DetailCapacity(2, 64), null);
-        var model = new ShapeRecorder(gpu: true);
-        Assert.Null(GlobalCanvas.For(GlobalPassShape.Auto, plan, 96, 32, model, CanvasPadding.Reflect)); // 96 > 64
-        Assert.NotNull(GlobalCanvas.For(GlobalPassShape.Auto, plan, 64, 32, model, CanvasPadding.Reflect));
-        Assert.Null(GlobalCanvas.For(GlobalPassShape.Auto, null, 64, 32, model, CanvasPadding.Reflect));
-        Assert.Null(GlobalCanvas.For(GlobalPassShape.Auto, plan, 64, 32, new ShapeRecorder(gpu: false), CanvasPadding.Reflect));
-        Assert.NotNull(GlobalCanvas.For(GlobalPassShape.Tiles, plan, 64, 32, new ShapeRecorder(gpu: false), CanvasPadding.Reflect));
+        var gpu = new ShapeRecorder(gpu: true);
+        var cpu = new ShapeRecorder(gpu: false);
+        Assert.Null(GlobalCanvas.For(GlobalPassShape.Tiles, plan, 96, 32, gpu, CanvasPadding.Reflect)); // 96 > 64
+        Assert.NotNull(GlobalCanvas.For(GlobalPassShape.Tiles, plan, 64, 32, gpu, CanvasPadding.Reflect));
+        Assert.Null(GlobalCanvas.For(GlobalPassShape.Auto, plan, 64, 32, gpu, CanvasPadding.Reflect)); // would pad
+        Assert.NotNull(GlobalCanvas.For(GlobalPassShape.Auto, plan, 64, 64, gpu, CanvasPadding.Reflect));
+        Assert.Null(GlobalCanvas.For(GlobalPassShape.Auto, null, 64, 64, gpu, CanvasPadding.Reflect));
+        Assert.Null(GlobalCanvas.For(GlobalPassShape.Own, plan, 64, 64, gpu, CanvasPadding.Reflect));
+        Assert.Null(GlobalCanvas.For(GlobalPassShape.Auto, plan, 64, 64, cpu, CanvasPadding.Reflect));
+        Assert.NotNull(GlobalCanvas.For(GlobalPassShape.Tiles, plan, 64, 32, cpu, CanvasPadding.Reflect));
     }
 
     [Fact]

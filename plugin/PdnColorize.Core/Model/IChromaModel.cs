@@ -26,7 +26,7 @@ public interface IChromaModel
     /// <summary>
     /// True when a run whose input shape (batch, height, width) differs from the previous run's pays a set-up of its
     /// own: ONNX Runtime's CUDA convolutions (H200, embedded model: 2.3 ms a run at one shape, 378 ms right after
-    /// another shape). The pipeline then runs a tiled job at one shape (<see cref="Pipeline.GlobalCanvas"/>). False
+    /// another shape). The pipeline then runs a tiled job at one shape where it can (<see cref="Pipeline.GlobalCanvas"/>). False
     /// on the CPU, where a run costs what its pixels cost.
     /// </summary>
     bool ShapeChangesCost => false;

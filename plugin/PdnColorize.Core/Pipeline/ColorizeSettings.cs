@@ -55,8 +55,8 @@ public sealed record ColorizeSettings
     public int? TileOverlap { get; init; }
 
     /// <summary>
-    /// The global pass's input shape when the detail pass tiles: Auto = the tiles' shape on a GPU (one shape per job),
-    /// its own on the CPU. The others are for measurements.
+    /// The global pass's input shape when the detail pass tiles: Auto = the tiles' shape on a GPU where only the batch
+    /// differs (one shape per job for fixed-size models), its own otherwise; Tiles pads dynamic models' grids too.
     /// </summary>
     public GlobalPassShape GlobalShape { get; init; } = GlobalPassShape.Auto;
 
