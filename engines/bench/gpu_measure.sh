@@ -12,6 +12,7 @@
 #   graph.jsonl   FP16 with and without CUDA graphs (enable_cuda_graph=1, IOBinding), PyTorch FP32 alongside (phase graph)
 # Each configuration runs in its own process, so each pays for and measures its own CUDA context.
 #   batch.txt     three 24 MP photos in one batch process, the global pass at its own shape and at the tiles' shape
+#                 (visit 6 ran the script of commit 742b830: "auto" there padded the embedded model, now "tiles")
 #   switch.jsonl  bench: tiles right after a run of the global pass's old shape (batch 1, another size or batch)
 # Phases (one command each keeps every call under the GPU machine's 10-minute limit): models | levers | budget | memory | plan | batch | switch | shapes | graph | all
 set -uo pipefail
@@ -145,11 +146,13 @@ if [ "$phase" = batch ]; then
 from PIL import Image
 b = Image.open('tests/fixtures/photos/Kite.png').convert('L').resize((6000, 4000), Image.BICUBIC)
 for i in range(3): b.save('$work/batch-in/card-%d.jpg' % i, quality=92)"
-  # Each model before (--global-shape own: the global pass at its own shape, batch 1) and after (auto: at the tiles'
-  # shape); the memory fit is dropped before each process so every first photo pays its probes, as in visit 5.
-  for spec in "embedded:auto" "$work/ddcolor-tiny-512-dyn.onnx:fine"; do
-    m=${spec%:*}; d=${spec##*:}; marg=(); [ "$m" = embedded ] || marg=(--model "$m")
-    for shape in own auto; do
+  # Each model with the global pass at its own shape (--global-shape own: batch 1, as before visit 6) and at the
+  # tiles' shape: auto for the fixed-size DDColor-tiny (only the batch is filled), tiles for the embedded model (its
+  # 256x160 grid padded into the 512x512 tiles' input; auto leaves it at its own shape since padding changes colours).
+  # The memory fit is dropped before each process so every first photo pays its probes, as in visit 5.
+  for spec in "embedded:auto:own tiles" "$work/ddcolor-tiny-512-dyn.onnx:fine:own auto"; do
+    m=${spec%%:*}; rest=${spec#*:}; d=${rest%%:*}; shapes=${rest#*:}; marg=(); [ "$m" = embedded ] || marg=(--model "$m")
+    for shape in $shapes; do
       rm -rf "$work/batch-out"; find "$work/cache" -name memory-model.json -delete 2>/dev/null
       python3 "$here/nvml_peak.py" --label "batch 3 x 24mp $(basename "$m") detail=$d global-shape=$shape" -- \
         "$app" batch "$work/batch-in" "$work/batch-out" --device cuda --detail "$d" --global-shape "$shape" "${marg[@]}" >> "$out/batch.txt" 2>&1
