@@ -58,7 +58,7 @@ public static class QualityCommand
         var seed = new Option<int>("--placement-seed") { Description = "Seed of --placement jittered.", DefaultValueFactory = _ => 0 };
         var padding = new Option<CanvasPadding>("--canvas-padding")
         {
-            Description = "How the global pass's grid is padded when it runs at the tiles' shape (GPU jobs, or --global-shape tiles): reflect, edge.",
+            Description = "How the global pass's grid is padded to the tiles' shape with --global-shape tiles: reflect, edge.",
             DefaultValueFactory = _ => DetailTuning.Default.CanvasPadding,
         };
         var tileSize = new Option<int?>("--tile-size")
