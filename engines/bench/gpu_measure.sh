@@ -11,7 +11,10 @@
 #   graph-check.txt  the same pictures with and without CUDA graphs compared pixel by pixel (phase plan)
 #   graph.jsonl   FP16 with and without CUDA graphs (enable_cuda_graph=1, IOBinding), PyTorch FP32 alongside (phase graph)
 # Each configuration runs in its own process, so each pays for and measures its own CUDA context.
-# Phases (one command each keeps every call under the GPU machine's 10-minute limit): models | levers | budget | memory | plan | batch | shapes | graph | all
+#   batch.txt     three 24 MP photos in one batch process, the global pass at its own shape and at the tiles' shape
+#                 (visit 6 ran the script of commit 742b830: "auto" there padded the embedded model, now "tiles")
+#   switch.jsonl  bench: tiles right after a run of the global pass's old shape (batch 1, another size or batch)
+# Phases (one command each keeps every call under the GPU machine's 10-minute limit): models | levers | budget | memory | plan | batch | switch | shapes | graph | all
 set -uo pipefail
 phase="${1:-all}"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -143,12 +146,27 @@ if [ "$phase" = batch ]; then
 from PIL import Image
 b = Image.open('tests/fixtures/photos/Kite.png').convert('L').resize((6000, 4000), Image.BICUBIC)
 for i in range(3): b.save('$work/batch-in/card-%d.jpg' % i, quality=92)"
-  for spec in "embedded:auto" "$work/ddcolor-tiny-512-dyn.onnx:fine"; do
-    m=${spec%:*}; d=${spec##*:}; marg=(); [ "$m" = embedded ] || marg=(--model "$m")
-    rm -rf "$work/batch-out"
-    python3 "$here/nvml_peak.py" --label "batch 3 x 24mp $(basename "$m") detail=$d" -- \
-      "$app" batch "$work/batch-in" "$work/batch-out" --device cuda --detail "$d" "${marg[@]}" >> "$out/batch.txt" 2>&1
+  # Each model with the global pass at its own shape (--global-shape own: batch 1, as before visit 6) and at the
+  # tiles' shape: auto for the fixed-size DDColor-tiny (only the batch is filled), tiles for the embedded model (its
+  # 256x160 grid padded into the 512x512 tiles' input; auto leaves it at its own shape since padding changes colours).
+  # The memory fit is dropped before each process so every first photo pays its probes, as in visit 5.
+  for spec in "embedded:auto:own tiles" "$work/ddcolor-tiny-512-dyn.onnx:fine:own auto"; do
+    m=${spec%%:*}; rest=${spec#*:}; d=${rest%%:*}; shapes=${rest#*:}; marg=(); [ "$m" = embedded ] || marg=(--model "$m")
+    for shape in $shapes; do
+      rm -rf "$work/batch-out"; find "$work/cache" -name memory-model.json -delete 2>/dev/null
+      python3 "$here/nvml_peak.py" --label "batch 3 x 24mp $(basename "$m") detail=$d global-shape=$shape" -- \
+        "$app" batch "$work/batch-in" "$work/batch-out" --device cuda --detail "$d" --global-shape "$shape" "${marg[@]}" >> "$out/batch.txt" 2>&1
+    done
   done
+fi
+if [ "$phase" = switch ]; then
+  log "what the old job's shape switches cost: tiles right after a global pass of another shape (batch and/or size)"
+  [ -f "$work/ddcolor-tiny-512-dyn.onnx" ] || python3 "$here/export_bench.py" --model tiny --size 512 --dynamic-batch -o "$work/ddcolor-tiny-512-dyn.onnx" >> "$out/log.txt" 2>&1
+  # embedded on the H200: 6 tiles of 512 in one call, global pass 256x160 at batch 1
+  "$app" bench --sizes 512 --batch 6 --alternate 1x160x256 --precision fp16 --device cuda --runs 10 2>> "$out/log.txt" | grep '^{' >> "$out/switch.jsonl"
+  # DDColor-tiny (fixed 512, dynamic batch): 15 tiles as 2 calls of 8, global pass 512x512 at batch 1
+  "$app" bench --model "$work/ddcolor-tiny-512-dyn.onnx" --sizes 512 --batch 8 --alternate 1x512x512 --precision fp16 --device cuda --runs 10 \
+    2>> "$out/log.txt" | grep '^{' >> "$out/switch.jsonl"
 fi
 if [ "$phase" = shapes ]; then
   log "alternating shapes: runs of one shape each right after a run of another, per conv algorithm search"

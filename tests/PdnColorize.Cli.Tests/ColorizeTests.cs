@@ -242,6 +242,24 @@ public sealed class ColorizeTests(CliFixture fixture) : IClassFixture<CliFixture
     }
 
     [Fact]
+    public void The_hidden_global_shape_option_pads_the_global_pass_to_the_tiles_shape_on_request()
+    {
+        // 256x128 at S = 64: a 64x32 global grid, tiles of 64x64. On the CPU auto keeps the grid's own shape; tiles pads it.
+        string input = GrayPng("wide.png", 256, 128);
+        string Line(string shape)
+        {
+            var r = Run("colorize", input, "-o", _dir.File($"{shape}.png"), "--model", fixture.Plumbing, "--detail", "fine", "--size", "64", "--global-shape", shape);
+            Assert.True(r.ExitCode == 0, r.ToString());
+            return r.Stdout;
+        }
+        Assert.Contains("global pass at the tiles' shape", Line("tiles"));
+        Assert.Contains("(64x32 reflect-padded)", Line("tiles"));
+        Assert.DoesNotContain("global pass at the tiles' shape", Line("auto"));
+        Assert.DoesNotContain("global pass at the tiles' shape", Line("own"));
+        AssertRefused(Run("colorize", input, "-o", _dir.File("bad.png"), "--model", fixture.Plumbing, "--global-shape", "square"), 2, "square", _dir.File("bad.png"));
+    }
+
+    [Fact]
     public void Model_with_wrong_io_shapes_exits_3()
     {
         string input = GrayPng("in.png");

@@ -83,4 +83,17 @@ public sealed class EvalTests(CliFixture fixture) : IClassFixture<CliFixture>, I
         Assert.True(r.ExitCode == 2, r.ToString());
         Assert.False(File.Exists(json));
     }
+
+    [Fact]
+    public void Quality_tiles_with_the_asked_tile_size_and_refuses_a_size_off_the_32_grid()
+    {
+        string set = Dataset();
+        var r = Run("quality", set, "--quick", "--limit", "1", "--size", "32", "--tile-size", "64", "--model", fixture.Plumbing);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("tiles of 64 (--tile-size)", r.Stdout);
+
+        var bad = Run("quality", set, "--tile-size", "100", "--model", fixture.Plumbing);
+        Assert.True(bad.ExitCode == 2, bad.ToString());
+        Assert.Contains("--tile-size must be a multiple of 32", bad.Stderr);
+    }
 }

@@ -31,10 +31,10 @@ public sealed record BenchResult(
 /// </summary>
 public static class EngineBenchmark
 {
-    /// <param name="alternate">Another (height, width) to interleave after the plain runs: the pipeline runs a global
+    /// <param name="alternate">Another (batch, height, width) to interleave after the plain runs: the pipeline runs a global
     /// pass and tiles of different shapes through one session, and a provider may redo per-shape set-up on every switch.</param>
     public static BenchResult Run(EngineFactory factory, EngineRequest request, string modelName, int size, int batch,
-        int warmup = 3, int runs = 20, Action<string>? log = null, (int Height, int Width)? alternate = null)
+        int warmup = 3, int runs = 20, Action<string>? log = null, RunShape? alternate = null)
     {
         HostMemory.ResetPeak();
         using var sampler = Nvml.Unavailable is null ? new NvmlSampler(request.DeviceId) : null;
@@ -64,21 +64,21 @@ public static class EngineBenchmark
         }
         double median = Median(times);
         double? alternating = null;
-        if (alternate is var (ah, aw))
+        if (alternate is var (ab, ah, aw))
         {
-            var otherInput = new float[batch * 3 * ah * aw];
-            var otherOutput = new float[batch * 2 * ah * aw];
-            engine.Run(otherInput, batch, ah, aw, otherOutput); // the other shape's own first run, untimed
+            var otherInput = new float[ab * 3 * ah * aw];
+            var otherOutput = new float[ab * 2 * ah * aw];
+            engine.Run(otherInput, ab, ah, aw, otherOutput); // the other shape's own first run, untimed
             var switching = new double[runs];
             for (int i = 0; i < runs; i++)
             {
-                engine.Run(otherInput, batch, ah, aw, otherOutput);
+                engine.Run(otherInput, ab, ah, aw, otherOutput);
                 clock.Restart();
                 engine.Run(input, batch, s, s, output);
                 switching[i] = clock.Elapsed.TotalMilliseconds;
             }
             alternating = Math.Round(Median(switching), 3);
-            log?.Invoke($"  right after a {aw}x{ah} run: median {alternating:F2} ms");
+            log?.Invoke($"  right after a {Describe(alternate.Value, batch)} run: median {alternating:F2} ms");
         }
         log?.Invoke($"{modelName} {engine.Summary} {s}px x{batch}: first {first:F1} ms, median {median:F2} ms");
         return new BenchResult(modelName, engine.Provider.Label(), engine.Precision.Label(), s, batch, Math.Round(median, 3),
@@ -86,10 +86,14 @@ public static class EngineBenchmark
         {
             FirstRunMs = Math.Round(first, 1),
             AlternatingMedianMs = alternating,
-            Alternate = alternate is var (h2, w2) ? $"{w2}x{h2}" : null,
+            Alternate = alternate is { } other ? Describe(other, batch) : null,
             Notes = string.Join("; ", engine.Notes.Concat(engine.Attempts.Where(a => !a.Succeeded).Select(a => a.ToString()))),
         };
     }
+
+    /// <summary>"WxH", with the batch named when it differs from the timed shape's.</summary>
+    private static string Describe(RunShape shape, int batch) =>
+        shape.Batch == batch ? $"{shape.Width}x{shape.Height}" : $"{shape.Width}x{shape.Height} batch {shape.Batch}";
 
     private static double Median(double[] values)
     {

@@ -41,6 +41,15 @@ public static class BatchCommand
 
     private sealed record Outcome(string File, bool Ok, string Detail);
 
+    /// <summary>Where a file's time went: the model part (planning, L* grids, inference, fusion) against decode, compose and save.</summary>
+    private static string Timings(JobResult r)
+    {
+        static string Ms(double v) => v.ToString("F0", CultureInfo.InvariantCulture);
+        var t = r.Timings;
+        return $"{Ms(t.TotalMs)} ms: decode {Ms(t.DecodeMs)}, model {Ms(t.ModelMs)} (inference {Ms(r.Chroma.InferenceTime.TotalMilliseconds)}), " +
+               $"compose {Ms(t.ComposeMs)}, save {Ms(t.SaveMs)}";
+    }
+
     private static int Run(string inDir, string outDir, ColorizeJob job, CancellationToken cancellation)
     {
         if (!Directory.Exists(inDir)) throw new UsageException($"the input folder '{inDir}' does not exist.");
@@ -83,8 +92,7 @@ public static class BatchCommand
                     {
                         var result = job.Run(file, target, cancellation);
                         written[target] = name;
-                        outcome = new Outcome(name, true,
-                            $"{result.Width}x{result.Height} -> {target} ({result.Timings.TotalMs.ToString("F0", CultureInfo.InvariantCulture)} ms)");
+                        outcome = new Outcome(name, true, $"{result.Width}x{result.Height} -> {target} ({Timings(result)})");
                     }
                     catch (Exception e) when (ErrorReport.IsPerFile(e))
                     {

@@ -31,7 +31,7 @@ public static class BenchCommand
         var pipeline = new Option<bool>("--pipeline") { Description = "Measure the CPU-side pipeline (no model) instead." };
         var megapixels = new Option<double>("--megapixels") { Description = "--pipeline: test image size.", DefaultValueFactory = _ => 24 };
         var threads = new Option<int>("--threads") { Description = "--pipeline: worker threads (1 = one core).", DefaultValueFactory = _ => 1 };
-        var alternate = new Option<string?>("--alternate") { Description = "HxW of a second input shape: also time runs that each follow a run of that shape (the pipeline alternates a global pass and tiles).", HelpName = "HxW" };
+        var alternate = new Option<string?>("--alternate") { Description = "HxW (or NxHxW, another batch) of a second input shape: also time runs that each follow a run of that shape (the pipeline alternates a global pass and tiles).", HelpName = "[N]xHxW" };
         var probeMemory = new Option<bool>("--probe-memory") { Description = "Fit the GPU memory model (peak = base + k*N*S^2) from the two probe runs the planner uses, bypassing its cache, and print it." };
 
         var command = new Command("bench", "Measure model speed and memory, or the CPU-side pipeline (--pipeline).");
@@ -60,7 +60,7 @@ public static class BenchCommand
                     var factory = new EngineFactory(CacheStore.Default(Console.Error.WriteLine), Console.Error.WriteLine, sessions);
                     var r = EngineBenchmark.Run(factory, request with { Precision = Parse(() => EngineChoices.ParsePrecision(p)) },
                         Path.GetFileNameWithoutExtension(request.ModelPath), size, parse.GetValue(batch), parse.GetValue(warmup), parse.GetValue(runs),
-                        Console.Error.WriteLine, ParseShape(parse.GetValue(alternate)));
+                        Console.Error.WriteLine, ParseShape(parse.GetValue(alternate), parse.GetValue(batch)));
                     results.Add(r);
                     Console.WriteLine(JsonSerializer.Serialize(r));
                 }
@@ -135,14 +135,20 @@ public static class BenchCommand
         catch (ArgumentException e) { throw new UsageException(e.Message); }
     }
 
-    private static (int Height, int Width)? ParseShape(string? text)
+    /// <summary>"HxW" (at the timed batch) or "NxHxW"; H and W multiples of 32, N at least 1.</summary>
+    private static RunShape? ParseShape(string? text, int batch)
     {
         if (text is null) return null;
         var parts = text.Split('x', StringSplitOptions.TrimEntries);
-        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int h)
-            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int w) && h >= 32 && w >= 32 && h % 32 == 0 && w % 32 == 0)
-            return (h, w);
-        throw new UsageException($"--alternate takes HxW in multiples of 32; got '{text}'.");
+        var values = new int[parts.Length];
+        bool numbers = parts.Length is 2 or 3
+            && parts.Select((p, i) => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out values[i])).All(ok => ok);
+        if (numbers)
+        {
+            int n = parts.Length == 3 ? values[0] : batch, h = values[^2], w = values[^1];
+            if (n >= 1 && h >= 32 && w >= 32 && h % 32 == 0 && w % 32 == 0) return new RunShape(n, h, w);
+        }
+        throw new UsageException($"--alternate takes HxW or NxHxW (H, W multiples of 32, N at least 1); got '{text}'.");
     }
 
     private static IEnumerable<int> ParseSizes(string text) =>

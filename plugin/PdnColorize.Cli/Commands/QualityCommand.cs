@@ -61,6 +61,16 @@ public static class QualityCommand
             Description = "Detail cells over which fine mode hands back to the global pass at the photo's border (0 = none).",
             DefaultValueFactory = _ => DetailTuning.Default.BorderFade,
         };
+        var padding = new Option<CanvasPadding>("--canvas-padding")
+        {
+            Description = "How the global pass's grid is padded to the tiles' shape with --global-shape tiles: reflect, edge.",
+            DefaultValueFactory = _ => DetailTuning.Default.CanvasPadding,
+        };
+        var tileSize = new Option<int?>("--tile-size")
+        {
+            Description = "Tiles of this side (multiple of 32) for the fine pass instead of the model's size, one per call, as a GPU's planner may choose (2x the size).",
+            HelpName = "N",
+        };
         var repeats = new Option<int>("--repeats") { Description = "--pipeline: runs per configuration (the first is reported on its own, then the best of the others).", DefaultValueFactory = _ => 3 };
         var options = new PipelineOptions(selection: false);
 
@@ -69,7 +79,7 @@ public static class QualityCommand
             "(global / fine x nearest / bilinear / guided); --detail is not used (both modes run). With --pipeline, --threads 0 means one thread. " +
             "Exit 0: all measured; 1: some photos failed; 2: bad arguments; 3: model problem.");
         command.Arguments.Add(dir);
-        foreach (var o in new Option[] { json, crops, cropSize, cropZoom, limit, quick, oracle, placement, slack, seed, borderFade, pipeline, repeats }) command.Options.Add(o);
+        foreach (var o in new Option[] { json, crops, cropSize, cropZoom, limit, quick, oracle, placement, slack, seed, borderFade, padding, tileSize, pipeline, repeats }) command.Options.Add(o);
         options.AddTo(command);
         command.SetAction((parse, cancellation) =>
         {
@@ -81,11 +91,21 @@ public static class QualityCommand
                         parse.GetValue(repeats), request.Size ?? 256, request.Settings.Strength, parse.GetValue(json)));
                 string folder = parse.GetValue(dir) ?? throw new UsageException("quality needs a folder of colour photos (or --pipeline).");
                 var job = new ColorizeJob(request);
-                var tuning = DetailTuning.Default with { Placement = parse.GetValue(placement), PlacementSlack = parse.GetValue(slack), PlacementSeed = parse.GetValue(seed), BorderFade = parse.GetValue(borderFade) };
+                var tuning = DetailTuning.Default with
+                {
+                    Placement = parse.GetValue(placement), PlacementSlack = parse.GetValue(slack), PlacementSeed = parse.GetValue(seed),
+                    CanvasPadding = parse.GetValue(padding), BorderFade = parse.GetValue(borderFade),
+                };
                 try { tuning.Validate(); }
                 catch (ArgumentOutOfRangeException e) when (e.ParamName == nameof(DetailTuning.BorderFade)) { throw new UsageException("--border-fade must lie in 0..256."); }
                 catch (ArgumentOutOfRangeException) { throw new UsageException("--placement-slack must lie in 0..0.5."); }
-                return Task.FromResult(Run(folder, job, tuning, parse.GetValue(json), parse.GetValue(crops), parse.GetValue(cropSize),
+                IDetailCapacity capacity = CpuDetailCapacity.Default;
+                if (parse.GetValue(tileSize) is { } side)
+                {
+                    if (side < 32 || side > 4096 || side % 32 != 0) throw new UsageException($"--tile-size must be a multiple of 32 in 32..4096; got {side}.");
+                    capacity = new DelegateDetailCapacity($"tiles of {side} (--tile-size)", _ => new DetailCapacity(1, side) { AutoMinRatio = CpuDetailCapacity.CpuAutoMinRatio });
+                }
+                return Task.FromResult(Run(folder, job, tuning, capacity, parse.GetValue(json), parse.GetValue(crops), parse.GetValue(cropSize),
                     parse.GetValue(cropZoom), parse.GetValue(limit), parse.GetValue(quick), parse.GetValue(oracle), cancellation));
             }
             catch (Exception e)
@@ -106,7 +126,7 @@ public static class QualityCommand
     private static string F(double v, string format = "F3") =>
         double.IsNaN(v) ? "-" : v.ToString(format, CultureInfo.InvariantCulture);
 
-    private static int Run(string dir, ColorizeJob job, DetailTuning tuning, string? jsonPath, string? cropDir, int cropSize, int cropZoom, int? limit,
+    private static int Run(string dir, ColorizeJob job, DetailTuning tuning, IDetailCapacity capacity, string? jsonPath, string? cropDir, int cropSize, int cropZoom, int? limit,
         bool quick, bool oracleOnly, CancellationToken cancellation)
     {
         if (!Directory.Exists(dir)) throw new UsageException($"the folder '{dir}' does not exist.");
@@ -134,6 +154,7 @@ public static class QualityCommand
                 {
                     Settings = job.Settings,
                     Tuning = tuning,
+                    Capacity = capacity,
                     DefaultHarmonizationOnly = quick,
                     OracleOnly = oracleOnly,
                     OnImage = crop is null ? null : crop.Take,

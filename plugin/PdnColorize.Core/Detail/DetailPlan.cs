@@ -80,8 +80,11 @@ public sealed record DetailReport(DetailMode Requested, DetailMode Chosen, strin
     /// <summary>Time spent in the model for the tiles (the global pass is timed on the field).</summary>
     public TimeSpan TileInferenceTime { get; init; }
 
+    /// <summary>The tiles' shape the global pass ran at (GPU jobs that tile); null = its own shape.</summary>
+    public GlobalCanvas? GlobalCanvas { get; init; }
+
     public override string ToString() =>
         Chosen == DetailMode.Fine && Plan is { } p
-            ? $"detail fine: {p}, {Harmonization} ({Reason})"
+            ? $"detail fine: {p}, {Harmonization}{(GlobalCanvas is { } c ? $", global pass at the tiles' shape {c}" : "")} ({Reason})"
             : $"detail global ({Reason})";
 }

@@ -1,3 +1,4 @@
+using PdnColorize.Core.Pipeline;
 using PdnColorize.Core.Resampling;
 
 namespace PdnColorize.Core.Detail;
@@ -22,6 +23,7 @@ namespace PdnColorize.Core.Detail;
 /// <param name="PlacementSeed">Seed of the <see cref="TilePlacement.Jittered"/> control.</param>
 /// <param name="BorderFade">Detail cells over which the fused chroma hands back to the global pass at the region's
 /// borders, where tiles see the model's padding (<see cref="Detail.BorderFade"/>); 0 = none.</param>
+/// <param name="CanvasPadding">How the global pass's grid is padded when it runs at the tiles' shape (<see cref="GlobalCanvas"/>).</param>
 public sealed record DetailTuning(
     double SplitSigma = 1.0,
     double AffineRidge = 25.0,
@@ -33,7 +35,8 @@ public sealed record DetailTuning(
     TilePlacement Placement = TilePlacement.Even,
     double PlacementSlack = 0.125,
     int PlacementSeed = 0,
-    int BorderFade = 8)
+    int BorderFade = 8,
+    CanvasPadding CanvasPadding = CanvasPadding.Reflect)
 {
     public static readonly DetailTuning Default = new();
 
@@ -45,5 +48,6 @@ public sealed record DetailTuning(
         if (!(GuidedEps > 0)) throw new ArgumentOutOfRangeException(nameof(GuidedEps));
         if (!(PlacementSlack >= 0 && PlacementSlack <= 0.5)) throw new ArgumentOutOfRangeException(nameof(PlacementSlack));
         if (BorderFade is < 0 or > 256) throw new ArgumentOutOfRangeException(nameof(BorderFade));
+        if (!Enum.IsDefined(CanvasPadding)) throw new ArgumentOutOfRangeException(nameof(CanvasPadding));
     }
 }

@@ -23,5 +23,19 @@ public interface IChromaModel
     /// <summary>What the model's device can run for the detail pass (tile size, batch); the CPU default unless overridden.</summary>
     IDetailCapacity Capacity => CpuDetailCapacity.Default;
 
+    /// <summary>
+    /// True when a run whose input shape (batch, height, width) differs from the previous run's pays a set-up of its
+    /// own: ONNX Runtime's CUDA convolutions (H200, embedded model: 2.3 ms a run at one shape, 378 ms right after
+    /// another shape). The pipeline then runs a tiled job at one shape where it can (<see cref="Pipeline.GlobalCanvas"/>). False
+    /// on the CPU, where a run costs what its pixels cost.
+    /// </summary>
+    bool ShapeChangesCost => false;
+
+    /// <summary>
+    /// The batch one engine run carries when <see cref="Predict"/> is asked for <paramref name="batch"/> images: 1 for
+    /// a model exported with its batch fixed to 1 (it batches by repeated runs), otherwise <paramref name="batch"/>.
+    /// </summary>
+    int RunBatch(int batch) => batch;
+
     void Predict(float[] gray, int batch, int height, int width, Span<float> ab, CancellationToken cancellation);
 }

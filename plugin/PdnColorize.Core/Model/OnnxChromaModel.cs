@@ -73,6 +73,11 @@ public sealed class OnnxChromaModel : IChromaModel
     /// </summary>
     public IDetailCapacity Capacity => Engine.Provider.IsGpu() ? _gpuCapacity ??= BuildGpuCapacity() : CpuDetailCapacity.Default;
 
+    /// <summary>On a GPU engine (read on every call, like <see cref="Capacity"/>: a job that fell back to the CPU stops caring).</summary>
+    public bool ShapeChangesCost => Engine.Provider.IsGpu();
+
+    public int RunBatch(int batch) => Engine.Signature.FixedBatch is 1 ? 1 : batch;
+
     private IDetailCapacity BuildGpuCapacity()
     {
         if (_cache is null || Nvml.Unavailable is not null)

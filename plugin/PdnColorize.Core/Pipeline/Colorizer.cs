@@ -51,14 +51,17 @@ public sealed class Colorizer(IChromaModel model)
             var (globalL, detailL) = GlobalChromaPass.DownsampledLightness(source, roi, globalGrid, (evenPlan.GridWidth, evenPlan.GridHeight), cancellation);
             // The planner spreads tiles evenly without seeing the image; now that L* is on the grid they may move.
             var plan = SeamPlacement.Apply(evenPlan, Tuning.Placement, detailL, Tuning.PlacementSlack, Tuning.PlacementSeed);
-            var global = GlobalChromaPass.FromLightness(globalL, globalGrid.Width, globalGrid.Height, roi, Model, cancellation);
+            // On a GPU the global pass runs at the tiles' shape where that needs no padding: one input shape for the
+            // whole job (GlobalCanvas says why).
+            var canvas = GlobalCanvas.For(settings.GlobalShape, plan, globalGrid.Width, globalGrid.Height, Model, Tuning.CanvasPadding);
+            var global = GlobalChromaPass.FromLightness(globalL, globalGrid.Width, globalGrid.Height, roi, Model, cancellation, canvas);
             var fine = DetailPass.Run(plan, detailL, global, Model, settings.Harmonization, Tuning, cancellation, TileObserver);
             field = new ChromaField(roi, plan.GridWidth, plan.GridHeight, fine.A, fine.B, Model.Description)
             {
                 InferenceTime = global.InferenceTime + fine.Inference,
                 Guide = detailL,
             };
-            report = report with { Plan = plan, TileInferenceTime = fine.Inference };
+            report = report with { Plan = plan, TileInferenceTime = fine.Inference, GlobalCanvas = canvas };
         }
         return field with
         {

@@ -25,18 +25,35 @@ public static class GlobalChromaPass
     }
 
     /// <summary>The model's ab for an L* grid of the region (the grid is kept as the field's guide).</summary>
-    public static ChromaField FromLightness(float[] lightness, int gw, int gh, PixelRect roi, IChromaModel model, CancellationToken cancellation)
+    /// <param name="canvas">Run at the detail tiles' shape instead of the grid's own (GPU jobs that tile); null = own shape.</param>
+    public static ChromaField FromLightness(float[] lightness, int gw, int gh, PixelRect roi, IChromaModel model, CancellationToken cancellation,
+        GlobalCanvas? canvas = null)
     {
         int plane = gw * gh;
+        if (canvas is not null && (canvas.GridWidth != gw || canvas.GridHeight != gh))
+            throw new ArgumentException($"the canvas holds a {canvas.GridWidth}x{canvas.GridHeight} grid; the global grid is {gw}x{gh}");
         var gray = new float[3 * plane];
         for (int i = 0; i < plane; i++) gray[i] = (float)CieLab.GrayFromL(lightness[i]);
-        gray.AsSpan(0, plane).CopyTo(gray.AsSpan(plane, plane));
-        gray.AsSpan(0, plane).CopyTo(gray.AsSpan(2 * plane, plane));
 
         var ab = new float[2 * plane];
-        var clock = Stopwatch.StartNew();
-        model.Predict(gray, 1, gh, gw, ab, cancellation);
-        var elapsed = clock.Elapsed;
+        TimeSpan elapsed;
+        if (canvas is null)
+        {
+            gray.AsSpan(0, plane).CopyTo(gray.AsSpan(plane, plane));
+            gray.AsSpan(0, plane).CopyTo(gray.AsSpan(2 * plane, plane));
+            var clock = Stopwatch.StartNew();
+            model.Predict(gray, 1, gh, gw, ab, cancellation);
+            elapsed = clock.Elapsed;
+        }
+        else
+        {
+            var input = canvas.Input(gray.AsSpan(0, plane));
+            var output = new float[(long)canvas.Batch * 2 * canvas.Width * canvas.Height];
+            var clock = Stopwatch.StartNew();
+            model.Predict(input, canvas.Batch, canvas.Height, canvas.Width, output, cancellation);
+            elapsed = clock.Elapsed;
+            canvas.Crop(output, ab);
+        }
 
         CheckAndClamp(ab, model);
         return new ChromaField(roi, gw, gh, ab[..plane], ab[plane..], model.Description) { InferenceTime = elapsed, Guide = lightness };
