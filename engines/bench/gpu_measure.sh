@@ -14,7 +14,7 @@
 #   batch.txt     three 24 MP photos in one batch process, the global pass at its own shape and at the tiles' shape
 #                 (visit 6 ran the script of commit 742b830: "auto" there padded the embedded model, now "tiles")
 #   switch.jsonl  bench: tiles right after a run of the global pass's old shape (batch 1, another size or batch)
-# Phases (one command each keeps every call under the GPU machine's 10-minute limit): models | levers | budget | memory | plan | batch | switch | shapes | graph | all
+# Phases (one command each keeps every call under the GPU machine's 10-minute limit): models | levers | budget | memory | plan | batch | switch | shapes | graph | gridtiles | all
 set -uo pipefail
 phase="${1:-all}"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -148,7 +148,8 @@ b = Image.open('tests/fixtures/photos/Kite.png').convert('L').resize((6000, 4000
 for i in range(3): b.save('$work/batch-in/card-%d.jpg' % i, quality=92)"
   # Each model with the global pass at its own shape (--global-shape own: batch 1, as before visit 6) and at the
   # tiles' shape: auto for the fixed-size DDColor-tiny (only the batch is filled), tiles for the embedded model (its
-  # 256x160 grid padded into the 512x512 tiles' input; auto leaves it at its own shape since padding changes colours).
+  # 256x160 grid padded into the 512x512 tiles' input; since visit 7 auto gives the embedded model tiles of its
+  # global grid's shape instead: phase gridtiles).
   # The memory fit is dropped before each process so every first photo pays its probes, as in visit 5.
   for spec in "embedded:auto:own tiles" "$work/ddcolor-tiny-512-dyn.onnx:fine:own auto"; do
     m=${spec%%:*}; rest=${spec#*:}; d=${rest%%:*}; shapes=${rest#*:}; marg=(); [ "$m" = embedded ] || marg=(--model "$m")
@@ -157,6 +158,24 @@ for i in range(3): b.save('$work/batch-in/card-%d.jpg' % i, quality=92)"
       python3 "$here/nvml_peak.py" --label "batch 3 x 24mp $(basename "$m") detail=$d global-shape=$shape" -- \
         "$app" batch "$work/batch-in" "$work/batch-out" --device cuda --detail "$d" --global-shape "$shape" "${marg[@]}" >> "$out/batch.txt" 2>&1
     done
+  done
+fi
+if [ "$phase" = gridtiles ]; then
+  log "gridtiles: the embedded model's tiles at its global grid's shape (auto since visit 7) against square tiles (own)"
+  mkdir -p "$work/batch-in" && python3 -c "
+from PIL import Image
+b = Image.open('tests/fixtures/photos/Kite.png').convert('L').resize((6000, 4000), Image.BICUBIC)
+for i in range(3): b.save('$work/batch-in/card-%d.jpg' % i, quality=92)"
+  for round in 1 2; do
+    for shape in own auto; do
+      rm -rf "$work/batch-out"; find "$work/cache" -name memory-model.json -delete 2>/dev/null
+      python3 "$here/nvml_peak.py" --label "round $round: batch 3 x 24mp embedded detail=auto global-shape=$shape" -- \
+        "$app" batch "$work/batch-in" "$work/batch-out" --device cuda --detail auto --global-shape "$shape" >> "$out/gridtiles.txt" 2>&1
+    done
+  done
+  # the tile plan each shape setting makes on this GPU
+  for shape in own auto; do
+    "$app" colorize "$work/batch-in/card-0.jpg" -o "$work/one.png" --device cuda --detail auto --global-shape "$shape" >> "$out/gridtiles-plan.txt" 2>&1
   done
 fi
 if [ "$phase" = switch ]; then

@@ -28,7 +28,7 @@ public sealed class PipelineOptions
     public static readonly string[] Precisions = ["auto", "fp32", "fp16", "int8"];
     public static readonly string[] Devices = ["auto", "cpu", "cuda", "tensorrt"];
     public static readonly string[] Details = ["auto", "global", "fine"];
-    public static readonly string[] GlobalShapes = ["auto", "own", "tiles"];
+    public static readonly string[] GlobalShapes = ["auto", "own", "tiles", "globalgrid"];
 
     private readonly bool _selection;
 
@@ -136,11 +136,12 @@ public sealed class PipelineOptions
     /// <summary>
     /// Hidden, for measurements and the opt-in: the global pass's input shape when the detail pass tiles (auto: the
     /// tiles' shape on a GPU where only the batch differs, its own otherwise; own: as before the one-shape change;
-    /// tiles: the tiles' shape on any device, the grid padded where smaller).
+    /// tiles: the tiles' shape on any device, the grid padded where smaller; globalgrid: a dynamic model's tiles take
+    /// the global grid's shape on any device, as auto does on a GPU).
     /// </summary>
     public Option<string> GlobalShape { get; } = new Option<string>("--global-shape")
     {
-        Description = "Measurements: the global pass's input shape when tiling: auto, own, tiles.",
+        Description = "Measurements: the global pass's input shape when tiling: auto, own, tiles, globalgrid.",
         DefaultValueFactory = _ => "auto",
         Hidden = true,
     }.AcceptOnlyFromAmong(GlobalShapes);
@@ -190,7 +191,7 @@ public sealed class PipelineOptions
             ContextMargin = parse.GetValue(Context),
             Detail = detail switch { "global" => DetailMode.Global, "fine" => DetailMode.Fine, _ => DetailMode.Auto },
             Threads = parse.GetValue(Threads),
-            GlobalShape = (parse.GetValue(GlobalShape) ?? "auto") switch { "own" => GlobalPassShape.Own, "tiles" => GlobalPassShape.Tiles, _ => GlobalPassShape.Auto },
+            GlobalShape = (parse.GetValue(GlobalShape) ?? "auto") switch { "own" => GlobalPassShape.Own, "tiles" => GlobalPassShape.Tiles, "globalgrid" => GlobalPassShape.GlobalGrid, _ => GlobalPassShape.Auto },
         };
         PixelRect? region = null;
         string? mask = null;

@@ -46,20 +46,59 @@ public class GlobalCanvasTests
     }
 
     [Fact]
-    public void A_dynamic_models_grid_is_padded_only_when_asked()
+    public void A_dynamic_models_tiles_take_its_global_grids_shape_on_a_GPU_and_nothing_is_padded()
     {
-        // Its global grid (64x32) is smaller than the tiles' input (64x64): Auto does not pad (padding changed the
-        // embedded model's colours), Tiles does, and then the job runs one shape too.
+        // Its global grid is 64x32. Auto on a GPU makes the tiles 64x32 too, so the global pass only fills their batch:
+        // one shape, no padding (padding changed the embedded model's colours).
         var auto = new ShapeRecorder(gpu: true);
         var field = new Colorizer(auto) { Capacity = Gpu() }.Predict(Photo(), null, Fine);
-        Assert.Null(field.Detail!.GlobalCanvas);
-        Assert.Equal((1, 32, 64), auto.Runs[0]);
+        var plan = field.Detail!.Plan!;
+        Assert.Equal((64, 32), (plan.X.Extent, plan.Y.Extent));
+        Assert.Equal([(plan.Batch, 32, 64)], auto.Runs.Distinct());
+        Assert.False(field.Detail.GlobalCanvas!.Padded);
+        PlanAssertions.TilesInsideAndWeightsSumToOne(plan, plan.GridWidth, plan.GridHeight);
 
+        // Own keeps square tiles and the global pass at batch 1: two shapes.
+        var own = new ShapeRecorder(gpu: true);
+        field = new Colorizer(own) { Capacity = Gpu() }.Predict(Photo(), null, Fine with { GlobalShape = GlobalPassShape.Own });
+        Assert.Equal((64, 64), (field.Detail!.Plan!.X.Extent, field.Detail.Plan.Y.Extent));
+        Assert.Equal((1, 32, 64), own.Runs[0]);
+        Assert.Equal(2, own.Runs.Distinct().Count());
+    }
+
+    [Fact]
+    public void Tiles_pads_the_global_grid_to_square_tiles_only_when_asked()
+    {
         var tiles = new ShapeRecorder(gpu: true);
-        field = new Colorizer(tiles) { Capacity = Gpu() }.Predict(Photo(), null, Fine with { GlobalShape = GlobalPassShape.Tiles });
+        var field = new Colorizer(tiles) { Capacity = Gpu() }.Predict(Photo(), null, Fine with { GlobalShape = GlobalPassShape.Tiles });
         Assert.Equal([(4, 64, 64)], tiles.Runs.Distinct());
         Assert.True(field.Detail!.GlobalCanvas!.Padded);
         Assert.Contains("global pass at the tiles' shape 4x64x64 (64x32 reflect-padded)", field.Detail.ToString());
+    }
+
+    [Fact]
+    public void The_CPU_keeps_square_tiles_unless_the_global_grid_shape_is_asked_for()
+    {
+        var cpu = new ShapeRecorder(gpu: false);
+        var field = new Colorizer(cpu) { Capacity = Gpu() }.Predict(Photo(), null, Fine);
+        Assert.Equal((64, 64), (field.Detail!.Plan!.X.Extent, field.Detail.Plan.Y.Extent));
+        Assert.Null(field.Detail.GlobalCanvas);
+
+        var asked = new ShapeRecorder(gpu: false);
+        field = new Colorizer(asked) { Capacity = Gpu() }.Predict(Photo(), null, Fine with { GlobalShape = GlobalPassShape.GlobalGrid });
+        Assert.Equal([(field.Detail!.Plan!.Batch, 32, 64)], asked.Runs.Distinct());
+    }
+
+    [Fact]
+    public void Tiles_smaller_than_the_global_grid_keep_their_own_shape()
+    {
+        // A device whose tiles are 32 px cannot take a 64x32 tile at the batch it admitted for 32x32: the plan keeps
+        // the capacity's squares (and the job its second shape) rather than risk the memory.
+        var small = new DelegateDetailCapacity("small GPU", _ => new DetailCapacity(4, 32) { PadLastBatch = true });
+        var model = new ShapeRecorder(gpu: true);
+        var field = new Colorizer(model) { Capacity = small }.Predict(Photo(), null, Fine);
+        Assert.Equal((32, 32), (field.Detail!.Plan!.X.Extent, field.Detail.Plan.Y.Extent));
+        Assert.Null(field.Detail.GlobalCanvas);
     }
 
     [Fact]

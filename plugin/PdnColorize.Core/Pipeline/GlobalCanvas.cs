@@ -7,11 +7,12 @@ namespace PdnColorize.Core.Pipeline;
 public enum GlobalPassShape
 {
     /// <summary>
-    /// The tiles' shape where a change of shape costs a set-up (<see cref="IChromaModel.ShapeChangesCost"/>: GPU
-    /// engines) and the global grid already has the tiles' height and width, so only the batch is filled: a fixed-size
-    /// model (S x S for both), whose colours this cannot change. Its own shape elsewhere: on the CPU, and where the grid
-    /// would have to be padded, because padding changed the embedded model's colours (CPU, six 2560x1600 photos: drift
-    /// 0.10 -> 2.27 ΔE2000 mean, 5.64 worst, against the target of 2; docs/performance.md).
+    /// One shape where a change of shape costs a set-up (<see cref="IChromaModel.ShapeChangesCost"/>: GPU engines) and
+    /// it needs no padding: a fixed-size model's global grid already has the tiles' height and width (S x S), and a
+    /// dynamic model's tiles take the global grid's shape (<see cref="GlobalGrid"/>), so only the batch is filled and
+    /// the global pass's colours cannot change. Its own shape elsewhere: on the CPU, and where the grid would have to
+    /// be padded, because padding changed the embedded model's colours (CPU, six 2560x1600 photos: drift 0.10 -> 2.27
+    /// ΔE2000 mean, 5.64 worst, against the target of 2; docs/performance.md).
     /// </summary>
     Auto,
 
@@ -21,6 +22,13 @@ public enum GlobalPassShape
     /// <summary>The tiles' shape on any device, the grid padded to it where smaller: one shape for dynamic models too
     /// (faster on a GPU, other colours); opt-in, and the CPU's way to measure what the padding changes.</summary>
     Tiles,
+
+    /// <summary>
+    /// A dynamic model's detail tiles take the global grid's shape (the region's aspect, long side S) and the global
+    /// pass fills their batch, on any device: one shape without padding. What <see cref="Auto"/> does on a GPU when
+    /// the device's tiles are at least that large; on the CPU, the way to measure what the tiles' shape changes.
+    /// </summary>
+    GlobalGrid,
 }
 
 /// <summary>
@@ -65,6 +73,14 @@ public enum CanvasPadding
 public sealed record GlobalCanvas(int Width, int Height, int Batch, int GridWidth, int GridHeight, CanvasPadding Padding)
 {
     /// <summary>
+    /// Whether a dynamic model's detail tiles should take the global grid's shape for this job (<see cref="GlobalGrid"/>,
+    /// or <see cref="GlobalPassShape.Auto"/> where shape changes cost). The planner still checks that the device's
+    /// tiles are at least that large, so the batch it admitted fits.
+    /// </summary>
+    public static bool TilesTakeGlobalGrid(GlobalPassShape shape, IChromaModel model) =>
+        model.DynamicSize && (shape == GlobalPassShape.GlobalGrid || (shape == GlobalPassShape.Auto && model.ShapeChangesCost));
+
+    /// <summary>
     /// The canvas for a global grid when the job tiles with <paramref name="plan"/> and <paramref name="shape"/> asks
     /// for the tiles' shape (<see cref="GlobalPassShape"/> says when); null when the global pass runs at its own shape:
     /// no tiles, the CPU, padding that Auto does not do, a grid larger than the tiles' input (it cannot be placed),
@@ -77,6 +93,7 @@ public sealed record GlobalCanvas(int Width, int Height, int Batch, int GridWidt
         if (plan is null || shape == GlobalPassShape.Own) return null;
         bool sameSize = gridWidth == plan.InputWidth && gridHeight == plan.InputHeight;
         if (shape == GlobalPassShape.Auto && !(model.ShapeChangesCost && sameSize)) return null;
+        if (shape == GlobalPassShape.GlobalGrid && !sameSize) return null; // the tiles could not take the grid's shape
         if (gridWidth > plan.InputWidth || gridHeight > plan.InputHeight) return null;
         int batch = Math.Max(1, model.RunBatch(plan.Batch));
         if (batch == 1 && sameSize) return null;
