@@ -78,7 +78,14 @@ public sealed class ColorizeJob
     }
 
     /// <summary>Colourises <paramref name="input"/> into <paramref name="output"/> (PNG or JPEG by extension).</summary>
-    public JobResult Run(string input, string output, CancellationToken cancellation)
+    public JobResult Run(string input, string output, CancellationToken cancellation) =>
+        Save(Colourise(input, output, cancellation), cancellation);
+
+    /// <summary>
+    /// Everything but the save: decode, check, predict and compose in place. The output path is checked first, so a
+    /// file that could never be written is refused before the model runs.
+    /// </summary>
+    public ColourisedImage Colourise(string input, string output, CancellationToken cancellation)
     {
         RequireDistinct(input, output);
         ImageCodec.CheckWritable(output);
@@ -97,10 +104,24 @@ public sealed class ColorizeJob
         clock.Restart();
         colorizer.Compose(image, image, chroma, selection, Settings, null, cancellation);
         double composeMs = clock.Elapsed.TotalMilliseconds;
-
-        clock.Restart();
-        ImageCodec.Save(image, output, cancellation: cancellation);
-        double saveMs = clock.Elapsed.TotalMilliseconds;
-        return new JobResult(input, output, image.Width, image.Height, chroma, new JobTimings(decodeMs, modelMs, composeMs, saveMs));
+        return new ColourisedImage(input, output, image, chroma, decodeMs, modelMs, composeMs);
     }
+
+    /// <summary>Writes a colourised image (atomically: a temporary file renamed into place).</summary>
+    public static JobResult Save(ColourisedImage done, CancellationToken cancellation)
+    {
+        var clock = Stopwatch.StartNew();
+        ImageCodec.Save(done.Image, done.Output, cancellation: cancellation);
+        double saveMs = clock.Elapsed.TotalMilliseconds;
+        return new JobResult(done.Input, done.Output, done.Image.Width, done.Image.Height, done.Chroma,
+            new JobTimings(done.DecodeMs, done.ModelMs, done.ComposeMs, saveMs));
+    }
+}
+
+/// <summary>A file colourised in memory and not yet written (<see cref="ColorizeJob.Colourise"/>).</summary>
+public sealed record ColourisedImage(string Input, string Output, BgraImage Image, ChromaField Chroma,
+    double DecodeMs, double ModelMs, double ComposeMs)
+{
+    /// <summary>The image's pixel bytes (what holding it while the next file is worked on costs).</summary>
+    public long Bytes => 4L * Image.Width * Image.Height;
 }
