@@ -166,13 +166,17 @@ if [ "$phase" = gridtiles ]; then
 from PIL import Image
 b = Image.open('tests/fixtures/photos/Kite.png').convert('L').resize((6000, 4000), Image.BICUBIC)
 for i in range(3): b.save('$work/batch-in/card-%d.jpg' % i, quality=92)"
+  # GRIDTILES_SAVES=1: the default shape only, saving each photo behind the next (default since visit 8) or --sequential
+  if [ "${GRIDTILES_SAVES:-0}" = 1 ]; then runs="auto:--sequential auto:"; else runs="own: auto:"; fi
   for round in 1 2; do
-    for shape in own auto; do
+    for r in $runs; do
+      shape=${r%%:*}; extra=${r#*:}
       rm -rf "$work/batch-out"; find "$work/cache" -name memory-model.json -delete 2>/dev/null
-      python3 "$here/nvml_peak.py" --label "round $round: batch 3 x 24mp embedded detail=auto global-shape=$shape" -- \
-        "$app" batch "$work/batch-in" "$work/batch-out" --device cuda --detail auto --global-shape "$shape" >> "$out/gridtiles.txt" 2>&1
+      python3 "$here/nvml_peak.py" --label "round $round: batch 3 x 24mp embedded detail=auto global-shape=$shape $extra" -- \
+        "$app" batch "$work/batch-in" "$work/batch-out" --device cuda --detail auto --global-shape "$shape" $extra >> "$out/gridtiles.txt" 2>&1
     done
   done
+  [ "${GRIDTILES_SAVES:-0}" = 1 ] && { log "done: gridtiles (saves)"; exit 0; }
   # the tile plan each shape setting makes on this GPU
   for shape in own auto; do
     "$app" colorize "$work/batch-in/card-0.jpg" -o "$work/one.png" --device cuda --detail auto --global-shape "$shape" >> "$out/gridtiles-plan.txt" 2>&1
