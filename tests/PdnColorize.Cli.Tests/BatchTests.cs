@@ -53,33 +53,40 @@ public sealed class BatchTests(CliFixture fixture) : IClassFixture<CliFixture>, 
         Assert.True(File.Exists(Path.Combine(OutDir, "two.png")));
     }
 
-    [Fact]
-    public void Saving_behind_the_next_photo_keeps_the_order_and_writes_what_a_sequential_batch_writes()
+    [Theory]
+    [InlineData(2)]  // one save behind
+    [InlineData(12)] // three saves behind (one per four cores)
+    public void Saving_behind_the_next_photos_keeps_the_order_and_writes_what_a_sequential_batch_writes(int cores)
     {
-        // A photo is saved while the next one is coloured; its line must still come before the next one's, a failure
-        // in the middle must not shift the others, and the files must be the same as one at a time.
+        // Photos are saved while later ones are coloured; their lines must still come in file order, a failure in the
+        // middle must not shift the others, and the files must be the same as one at a time.
         Directory.CreateDirectory(InDir);
-        ImageCodec.Save(TestImages.Gray(64, 48), Path.Combine(InDir, "a.png"));
         var png = CliFixture.Encode(TestImages.Colour(64, 64), SKEncodedImageFormat.Png);
-        File.WriteAllBytes(Path.Combine(InDir, "b-corrupt.png"), png[..(png.Length / 2)]);
-        ImageCodec.Save(TestImages.Gray(40, 56), Path.Combine(InDir, "c.png"));
-        ImageCodec.Save(TestImages.Gray(56, 40), Path.Combine(InDir, "d.png"));
+        var names = new[] { "a.png", "b.png", "c-corrupt.png", "d.png", "e.png", "f.png" };
+        for (int i = 0; i < names.Length; i++)
+        {
+            string path = Path.Combine(InDir, names[i]);
+            if (names[i].Contains("corrupt")) File.WriteAllBytes(path, png[..(png.Length / 2)]);
+            else ImageCodec.Save(TestImages.Gray(40 + 8 * i, 56 - 4 * i), path);
+        }
 
-        var behind = Run("batch", InDir, OutDir, "--model", fixture.Plumbing);
+        var env = new Dictionary<string, string> { ["DOTNET_PROCESSOR_COUNT"] = cores.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        var behind = CliProcess.Run(_dir.Path, fixture.UserModels, Path.Combine(fixture.UserModels, "..", "cache"), TimeSpan.FromSeconds(90),
+            env, "batch", InDir, OutDir, "--model", fixture.Plumbing);
         Assert.True(behind.ExitCode == 1, behind.ToString());
-        int a = behind.Stdout.IndexOf("[1/4] ok a.png", StringComparison.Ordinal);
-        int b = behind.Stdout.IndexOf("[2/4] FAILED b-corrupt.png", StringComparison.Ordinal);
-        int c = behind.Stdout.IndexOf("[3/4] ok c.png", StringComparison.Ordinal);
-        int d = behind.Stdout.IndexOf("[4/4] ok d.png", StringComparison.Ordinal);
-        Assert.True(a >= 0 && a < b && b < c && c < d, behind.Stdout);
-        Assert.Matches(@"3 ok, 1 failed in \d+\.\d s", behind.Stdout);
+        var positions = names.Select((n, i) =>
+            behind.Stdout.IndexOf($"[{i + 1}/6] {(n.Contains("corrupt") ? "FAILED" : "ok")} {n}", StringComparison.Ordinal)).ToList();
+        Assert.True(positions.All(p => p >= 0), behind.Stdout);
+        Assert.Equal(positions.Order(), positions);
+        Assert.Matches(@"5 ok, 1 failed in \d+\.\d s", behind.Stdout);
 
         string sequentialOut = _dir.File("out-sequential");
         var sequential = Run("batch", InDir, sequentialOut, "--model", fixture.Plumbing, "--sequential");
         Assert.True(sequential.ExitCode == 1, sequential.ToString());
-        foreach (var name in new[] { "a.png", "c.png", "d.png" })
+        var good = names.Where(n => !n.Contains("corrupt")).ToList();
+        foreach (var name in good)
             Assert.Equal(File.ReadAllBytes(Path.Combine(sequentialOut, name)), File.ReadAllBytes(Path.Combine(OutDir, name)));
-        Assert.Equal(["a.png", "c.png", "d.png"], Directory.GetFiles(OutDir).Select(Path.GetFileName).Order()); // no temporary file is left behind
+        Assert.Equal(good, Directory.GetFiles(OutDir).Select(Path.GetFileName).Order()); // no temporary file is left behind
     }
 
     [Fact]

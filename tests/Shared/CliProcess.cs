@@ -21,7 +21,12 @@ public static class CliProcess
 
     /// <param name="userModels">PDNCOLORIZE_MODELS for the child (isolates it from the machine's models).</param>
     /// <param name="cache">PDNCOLORIZE_CACHE for the child (converted models, calibrations, unsafe-precision list).</param>
-    public static CliResult Run(string workingDirectory, string userModels, string cache, TimeSpan timeout, params string[] args)
+    public static CliResult Run(string workingDirectory, string userModels, string cache, TimeSpan timeout, params string[] args) =>
+        Run(workingDirectory, userModels, cache, timeout, null, args);
+
+    /// <param name="environment">More variables for the child (e.g. DOTNET_PROCESSOR_COUNT, which the runtime takes as the core count).</param>
+    public static CliResult Run(string workingDirectory, string userModels, string cache, TimeSpan timeout,
+        IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         if (!File.Exists(Dll)) throw new FileNotFoundException("pdncolorize.dll is not beside the tests; build the CLI first", Dll);
         var start = new ProcessStartInfo(DotnetHost)
@@ -38,6 +43,7 @@ public static class CliProcess
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["DOTNET_TieredPGO"] = "0"; // short-lived process: skip instrumentation
         start.Environment.Remove("PDNCOLORIZE_DEBUG");
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
 
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start)!;

@@ -115,12 +115,18 @@ public static class BatchCommand
                         failure = new Outcome(name, false, ErrorReport.Classify(e).Message);
                     }
                 }
-                // The previous photo's save ran while this one was decoded and coloured; its line comes first.
-                if (saves.Finish() is { } previous) Report(previous);
-                if (done is null) Report(failure!);
-                else if (!saves.Start(done, name)) Report(saves.Finish()!);
+                // Earlier photos' saves ran while this one was decoded and coloured; their lines come first.
+                if (done is null)
+                {
+                    foreach (var earlierOutcome in saves.FinishAll()) Report(earlierOutcome);
+                    Report(failure!);
+                    continue;
+                }
+                foreach (var earlierOutcome in saves.MakeRoom(done.Bytes)) Report(earlierOutcome);
+                if (!saves.Start(done, name))
+                    foreach (var savedNow in saves.FinishAll()) Report(savedNow); // saved here and now: its line too
             }
-            if (saves.Finish() is { } last) Report(last);
+            foreach (var lastOutcome in saves.FinishAll()) Report(lastOutcome);
         });
 
         int ok = outcomes.Count(o => o.Ok), failed = outcomes.Count - ok;
@@ -140,55 +146,73 @@ public static class BatchCommand
     }
 
     /// <summary>
-    /// Keeps one photo's save running behind the next photo's decode, model and compose. Writing a 24 MP PNG took
-    /// 1.2-2.0 s on the GPU machine, longer than the rest of a later photo (docs/performance.md), and it is one thread
-    /// of work, so it overlaps well. At most one save is pending, so at most one finished image waits in memory, and
-    /// only when it is small against the free memory (below 1/32 of it, so it and the next photo's pipeline fit
-    /// together); a larger one is saved before the next photo starts. Cancelling waits for the pending save, which
-    /// then leaves no file (saves are atomic).
+    /// Keeps photos' saves running behind the next photos' decode, model and compose. Writing a 24 MP PNG took 1.2-2.0 s
+    /// on the GPU machine, longer than the rest of a later photo (docs/performance.md), and it is one thread of work, so
+    /// it overlaps well; with cores to spare several saves run at once (one per four cores, at most three). Finished
+    /// images wait in memory only while all of them together stay below 1/32 of the free memory (so they and the next
+    /// photo's pipeline fit); otherwise the oldest save is waited for first, and an image too large for that is saved
+    /// before the next photo starts. Outcomes come out in file order. Disposing waits for every pending save (after a
+    /// cancel each leaves no file: saves are atomic).
     /// </summary>
     private sealed class SaveBehind(bool sequential, CancellationToken cancellation) : IDisposable
     {
-        private Task<JobResult>? _pending;
-        private string _name = "";
+        private readonly Queue<(Task<JobResult> Save, string Name, long Bytes)> _pending = new();
+        private readonly int _most = sequential ? 0 : Math.Clamp(Environment.ProcessorCount / 4, 1, 3);
 
-        /// <summary>Starts the save; false when it ran here and then (too large to keep, or asked to run sequentially).</summary>
+        private static long Budget => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 32;
+
+        /// <summary>Waits for the oldest saves until one more of <paramref name="bytes"/> may be kept behind (or none is left).</summary>
+        public IEnumerable<Outcome> MakeRoom(long bytes)
+        {
+            while (_pending.Count > 0 && (_pending.Count >= _most || _pending.Sum(p => p.Bytes) + bytes > Budget))
+                yield return FinishOldest();
+        }
+
+        /// <summary>
+        /// Starts the save: behind, when there is room (<see cref="MakeRoom"/> first), and true; else here and now, and
+        /// false (its outcome then waits in the queue, after any older ones).
+        /// </summary>
         public bool Start(ColourisedImage done, string name)
         {
-            if (_pending is not null) throw new InvalidOperationException("finish the pending save first");
-            _name = name;
-            if (!sequential && done.Bytes <= GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 32)
+            if (_pending.Count < _most && _pending.Sum(p => p.Bytes) + done.Bytes <= Budget)
             {
-                _pending = Task.Run(() => ColorizeJob.Save(done, cancellation), CancellationToken.None);
+                _pending.Enqueue((Task.Run(() => ColorizeJob.Save(done, cancellation), CancellationToken.None), name, done.Bytes));
                 return true;
             }
-            try { _pending = Task.FromResult(ColorizeJob.Save(done, cancellation)); }
-            catch (Exception e) { _pending = Task.FromException<JobResult>(e); }
+            Task<JobResult> now;
+            try { now = Task.FromResult(ColorizeJob.Save(done, cancellation)); }
+            catch (Exception e) { now = Task.FromException<JobResult>(e); }
+            _pending.Enqueue((now, name, 0));
             return false;
         }
 
-        /// <summary>Waits for the pending save, if any, and says how it went (null when none was pending).</summary>
-        public Outcome? Finish()
+        /// <summary>Waits for every pending save, oldest first.</summary>
+        public IEnumerable<Outcome> FinishAll()
         {
-            if (_pending is not { } task) return null;
-            _pending = null;
+            while (_pending.Count > 0) yield return FinishOldest();
+        }
+
+        private Outcome FinishOldest()
+        {
+            var (task, name, _) = _pending.Dequeue();
             try
             {
                 var result = task.GetAwaiter().GetResult();
-                return new Outcome(_name, true, $"{result.Width}x{result.Height} -> {result.Output} ({Timings(result)})");
+                return new Outcome(name, true, $"{result.Width}x{result.Height} -> {result.Output} ({Timings(result)})");
             }
             catch (Exception e) when (ErrorReport.IsPerFile(e))
             {
-                return new Outcome(_name, false, ErrorReport.Classify(e).Message);
+                return new Outcome(name, false, ErrorReport.Classify(e).Message);
             }
         }
 
         /// <summary>On the way out (done, cancelled or failed) no save may still be writing.</summary>
         public void Dispose()
         {
-            if (_pending is not { } task) return;
-            _pending = null;
-            try { task.Wait(); } catch (AggregateException) { } // its outcome no longer has a line to go to
+            while (_pending.Count > 0)
+            {
+                try { _pending.Dequeue().Save.Wait(); } catch (AggregateException) { } // its outcome has no line to go to any more
+            }
         }
     }
 }
