@@ -162,18 +162,20 @@ for i in range(3): b.save('$work/batch-in/card-%d.jpg' % i, quality=92)"
 fi
 if [ "$phase" = gridtiles ]; then
   log "gridtiles: the embedded model's tiles at its global grid's shape (auto since visit 7) against square tiles (own)"
-  mkdir -p "$work/batch-in" && python3 -c "
+  copies=${GRIDTILES_COPIES:-3}
+  rm -rf "$work/batch-in"; mkdir -p "$work/batch-in" && python3 -c "
 from PIL import Image
 b = Image.open('tests/fixtures/photos/Kite.png').convert('L').resize((6000, 4000), Image.BICUBIC)
-for i in range(3): b.save('$work/batch-in/card-%d.jpg' % i, quality=92)"
-  # GRIDTILES_SAVES=1: the default shape only, saving each photo behind the next (default since visit 8) or --sequential
-  if [ "${GRIDTILES_SAVES:-0}" = 1 ]; then runs="auto:--sequential auto:"; else runs="own: auto:"; fi
-  for round in 1 2; do
+for i in range($copies): b.save('$work/batch-in/card-%d.jpg' % i, quality=92)"
+  # GRIDTILES_SAVES=1: the default shape only: --sequential, saves behind as on a 4-core machine (one), and as here
+  # (16 cores: three at once). Runs are shape:cores:extra.
+  if [ "${GRIDTILES_SAVES:-0}" = 1 ]; then runs="auto::--sequential auto:4: auto::"; else runs="own:: auto::"; fi
+  for round in $(seq 1 "${GRIDTILES_ROUNDS:-2}"); do
     for r in $runs; do
-      shape=${r%%:*}; extra=${r#*:}
+      shape=${r%%:*}; rest=${r#*:}; cores=${rest%%:*}; extra=${rest#*:}
       rm -rf "$work/batch-out"; find "$work/cache" -name memory-model.json -delete 2>/dev/null
-      python3 "$here/nvml_peak.py" --label "round $round: batch 3 x 24mp embedded detail=auto global-shape=$shape $extra" -- \
-        "$app" batch "$work/batch-in" "$work/batch-out" --device cuda --detail auto --global-shape "$shape" $extra >> "$out/gridtiles.txt" 2>&1
+      python3 "$here/nvml_peak.py" --label "round $round: batch $copies x 24mp embedded detail=auto global-shape=$shape cores=${cores:-all} $extra" -- \
+        env ${cores:+DOTNET_PROCESSOR_COUNT=$cores} "$app" batch "$work/batch-in" "$work/batch-out" --device cuda --detail auto --global-shape "$shape" $extra >> "$out/gridtiles.txt" 2>&1
     done
   done
   [ "${GRIDTILES_SAVES:-0}" = 1 ] && { log "done: gridtiles (saves)"; exit 0; }
