@@ -90,6 +90,19 @@ public sealed class BatchTests(CliFixture fixture) : IClassFixture<CliFixture>, 
     }
 
     [Fact]
+    public void Two_files_of_one_stem_write_once_and_the_second_is_skipped_with_its_reason()
+    {
+        Directory.CreateDirectory(InDir);
+        ImageCodec.Save(TestImages.Gray(32, 32), Path.Combine(InDir, "same.jpg"));
+        ImageCodec.Save(TestImages.Gray(40, 24), Path.Combine(InDir, "same.png"));
+        var r = Run("batch", InDir, OutDir, "--model", fixture.Plumbing);
+        Assert.True(r.ExitCode == 1, r.ToString());
+        Assert.Contains("[1/2] ok same.jpg", r.Stdout);
+        Assert.Contains("[2/2] FAILED same.png: skipped: same.png is already the output of same.jpg", r.Stdout);
+        Assert.Equal(32, ImageCodec.Load(Path.Combine(OutDir, "same.png")).Width); // the first one's picture
+    }
+
+    [Fact]
     public void Bad_arguments_exit_2()
     {
         var missing = Run("batch", _dir.File("nowhere"), OutDir, "--model", fixture.Plumbing);

@@ -101,7 +101,8 @@ public static class BatchCommand
                 Outcome? failure = null;
                 if (written.TryGetValue(target, out var earlier))
                 {
-                    failure = new Outcome(name, false, $"skipped: {Path.GetFileName(target)} was already written from {earlier}");
+                    // Claimed when the earlier file was coloured (its save may still be running behind).
+                    failure = new Outcome(name, false, $"skipped: {Path.GetFileName(target)} is already the output of {earlier}");
                 }
                 else
                 {
