@@ -91,43 +91,58 @@ public static class BatchCommand
             }
 
             using var saves = new SaveBehind(sequential, cancellation);
-            for (int i = 0; i < files.Count; i++)
+            try
             {
-                cancellation.ThrowIfCancellationRequested();
-                string file = files[i];
-                string name = Path.GetFileName(file);
-                string target = Path.Combine(outDir, Path.GetFileNameWithoutExtension(file) + ".png");
-                ColourisedImage? done = null;
-                Outcome? failure = null;
-                if (written.TryGetValue(target, out var earlier))
-                {
-                    // Claimed when the earlier file was coloured (its save may still be running behind).
-                    failure = new Outcome(name, false, $"skipped: {Path.GetFileName(target)} is already the output of {earlier}");
-                }
-                else
-                {
-                    try
-                    {
-                        done = job.Colourise(file, target, cancellation);
-                        written[target] = name;
-                    }
-                    catch (Exception e) when (ErrorReport.IsPerFile(e))
-                    {
-                        failure = new Outcome(name, false, ErrorReport.Classify(e).Message);
-                    }
-                }
-                // Earlier photos' saves ran while this one was decoded and coloured; their lines come first.
-                if (done is null)
-                {
-                    foreach (var earlierOutcome in saves.FinishAll()) Report(earlierOutcome);
-                    Report(failure!);
-                    continue;
-                }
-                foreach (var earlierOutcome in saves.MakeRoom(done.Bytes)) Report(earlierOutcome);
-                if (!saves.Start(done, name))
-                    foreach (var savedNow in saves.FinishAll()) Report(savedNow); // saved here and now: its line too
+                ColouriseAll(saves);
             }
-            foreach (var lastOutcome in saves.FinishAll()) Report(lastOutcome);
+            catch when (!cancellation.IsCancellationRequested)
+            {
+                // A model problem stops the batch (exit 3): the photos already coloured still get their lines.
+                try { foreach (var savedEarlier in saves.FinishAll()) Report(savedEarlier); }
+                catch (Exception) { } // the stopping error is the one to report
+                throw;
+            }
+
+            void ColouriseAll(SaveBehind saves)
+            {
+                for (int i = 0; i < files.Count; i++)
+                {
+                    cancellation.ThrowIfCancellationRequested();
+                    string file = files[i];
+                    string name = Path.GetFileName(file);
+                    string target = Path.Combine(outDir, Path.GetFileNameWithoutExtension(file) + ".png");
+                    ColourisedImage? done = null;
+                    Outcome? failure = null;
+                    if (written.TryGetValue(target, out var earlier))
+                    {
+                        // Claimed when the earlier file was coloured (its save may still be running behind).
+                        failure = new Outcome(name, false, $"skipped: {Path.GetFileName(target)} is already the output of {earlier}");
+                    }
+                    else
+                    {
+                        try
+                        {
+                            done = job.Colourise(file, target, cancellation);
+                            written[target] = name;
+                        }
+                        catch (Exception e) when (ErrorReport.IsPerFile(e))
+                        {
+                            failure = new Outcome(name, false, ErrorReport.Classify(e).Message);
+                        }
+                    }
+                    // Earlier photos' saves ran while this one was decoded and coloured; their lines come first.
+                    if (done is null)
+                    {
+                        foreach (var earlierOutcome in saves.FinishAll()) Report(earlierOutcome);
+                        Report(failure!);
+                        continue;
+                    }
+                    foreach (var earlierOutcome in saves.MakeRoom(done.Bytes)) Report(earlierOutcome);
+                    if (!saves.Start(done, name))
+                        foreach (var savedNow in saves.FinishAll()) Report(savedNow); // saved here and now: its line too
+                }
+                foreach (var lastOutcome in saves.FinishAll()) Report(lastOutcome);
+            }
         });
 
         int ok = outcomes.Count(o => o.Ok), failed = outcomes.Count - ok;
