@@ -90,6 +90,19 @@ public class GlobalCanvasTests
     }
 
     [Fact]
+    public void A_panorama_keeps_square_tiles()
+    {
+        // 3:1 at S = 128: the global grid is 128x32 (the short side rounded to 32), 4:1, and tiles that thin would see
+        // too little across, so the plan keeps squares; a 3:2 photo at the same S gets tiles of its grid's shape.
+        var panorama = new Colorizer(new ShapeRecorder(gpu: true, size: 128)) { Capacity = Gpu() }
+            .Predict(TestImages.Gray(1536, 512), null, Fine).Detail!.Plan!;
+        Assert.Equal((128, 128), (panorama.InputWidth, panorama.InputHeight));
+        var photo = new Colorizer(new ShapeRecorder(gpu: true, size: 128)) { Capacity = Gpu() }
+            .Predict(TestImages.Gray(1536, 1024), null, Fine).Detail!.Plan!;
+        Assert.Equal((128, 96), (photo.InputWidth, photo.InputHeight));
+    }
+
+    [Fact]
     public void Tiles_smaller_than_the_global_grid_keep_their_own_shape()
     {
         // A device whose tiles are 32 px cannot take a 64x32 tile at the batch it admitted for 32x32: the plan keeps
@@ -274,12 +287,12 @@ public class GlobalCanvasTests
     }
 
     /// <summary>A pointwise colouriser (ab from each cell's gray) that may say it runs on a GPU, recording every engine run's shape.</summary>
-    private sealed class ShapeRecorder(bool gpu, bool dynamic = true, bool batchOfOne = false) : IChromaModel
+    private sealed class ShapeRecorder(bool gpu, bool dynamic = true, bool batchOfOne = false, int size = 64) : IChromaModel
     {
-        private readonly FunctionModel _inner = new(g => (60 * g - 20, 15 - 30 * g), 64, dynamic);
+        private readonly FunctionModel _inner = new(g => (60 * g - 20, 15 - 30 * g), size, dynamic);
         public readonly List<(int N, int H, int W)> Runs = [];
         public string Description => "shape recorder";
-        public int PreferredSize => 64;
+        public int PreferredSize => size;
         public bool DynamicSize => dynamic;
         public bool ShapeChangesCost => gpu;
         public int RunBatch(int batch) => batchOfOne ? 1 : batch;

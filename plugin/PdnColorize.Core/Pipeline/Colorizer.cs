@@ -34,9 +34,12 @@ public sealed class Colorizer(IChromaModel model)
         if (!source.Bounds.Contains(roi) || roi.IsEmpty) throw new ArgumentException($"region {roi} is not inside the image");
         int size = settings.ModelSize is { } s ? Math.Max(32, (s + 16) / 32 * 32) : Model.PreferredSize;
         // Where a change of input shape costs a set-up (GPU), a dynamic model's tiles take the global grid's shape, so
-        // the global pass only fills their batch and the whole job runs at one shape (GlobalCanvas says why).
-        var tileShape = GlobalCanvas.TilesTakeGlobalGrid(settings.GlobalShape, Model)
-            ? RegionPlanner.GlobalGrid(roi, size, Model.DynamicSize)
+        // the global pass only fills their batch and the whole job runs at one shape (GlobalCanvas says why); not for
+        // grids longer than 2:1 (a panorama, a tall selection), whose tiles would see too little across.
+        var globalShape = RegionPlanner.GlobalGrid(roi, size, Model.DynamicSize);
+        var tileShape = GlobalCanvas.TilesTakeGlobalGrid(settings.GlobalShape, Model) &&
+                        2 * Math.Min(globalShape.Width, globalShape.Height) >= Math.Max(globalShape.Width, globalShape.Height)
+            ? globalShape
             : ((int, int)?)null;
         var decision = DetailPlanner.Decide(roi, size, Model.DynamicSize, settings, Capacity, tuning: Tuning, tileShape: tileShape);
         var report = new DetailReport(settings.Detail, decision.Chosen, decision.Reason)
