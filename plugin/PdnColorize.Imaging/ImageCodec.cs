@@ -244,7 +244,8 @@ public static class ImageCodec
     /// <summary>
     /// zlib level of PNG output. Saving was the longest step of a 24-100 MP job on the GPU machine (2.7-9 s); on three
     /// 2560x1600 photos level 3 encoded 2.6-3.2x faster than libpng's default 6 (Garden 1135 -> 368 ms) for files
-    /// -2 % to +15 % larger (docs/performance.md). PNG stays lossless either way.
+    /// -2 % to +15 % larger (docs/performance.md, measured with Skia's encoder; since session 3 the strips of
+    /// <see cref="StripPngEncoder"/> are deflated at this level on every core). PNG stays lossless either way.
     /// </summary>
     public const int PngZlibLevel = 3;
 
@@ -252,6 +253,12 @@ public static class ImageCodec
     public static void Encode(BgraImage image, Stream destination, SKEncodedImageFormat format, int jpegQuality = 95)
     {
         bool opaque = IsOpaque(image);
+        if (format == SKEncodedImageFormat.Png)
+        {
+            // Deflated in strips on every core (StripPngEncoder says why); opaque images are stored as RGB.
+            StripPngEncoder.Encode(image, destination, opaque, PngZlibLevel);
+            return;
+        }
         // Opaque images are declared so, and PNG then stores RGB rather than RGBA.
         var info = new SKImageInfo(image.Width, image.Height, SKColorType.Bgra8888, opaque ? SKAlphaType.Opaque : SKAlphaType.Unpremul);
         bool ok;
@@ -262,7 +269,6 @@ public static class ImageCodec
             using var pixmap = new SKPixmap(info, address, image.Stride);
             ok = format switch
             {
-                SKEncodedImageFormat.Png => pixmap.Encode(destination, new SKPngEncoderOptions(SKPngEncoderFilterFlags.AllFilters, PngZlibLevel)),
                 SKEncodedImageFormat.Jpeg => pixmap.Encode(destination,
                     new SKJpegEncoderOptions(jpegQuality, SKJpegEncoderDownsample.Downsample420, SKJpegEncoderAlphaOption.Ignore)),
                 _ => throw new ArgumentOutOfRangeException(nameof(format), $"{format} cannot be written; use PNG or JPEG"),
