@@ -259,25 +259,25 @@ public static class ImageCodec
             StripPngEncoder.Encode(image, destination, opaque, PngZlibLevel);
             return;
         }
-        // Opaque images are declared so, and PNG then stores RGB rather than RGBA.
-        var info = new SKImageInfo(image.Width, image.Height, SKColorType.Bgra8888, opaque ? SKAlphaType.Opaque : SKAlphaType.Unpremul);
-        bool ok;
-        using (var pin = image.Pixels.Pin())
-        {
-            IntPtr address;
-            unsafe { address = (IntPtr)pin.Pointer; }
-            using var pixmap = new SKPixmap(info, address, image.Stride);
-            ok = format switch
-            {
-                SKEncodedImageFormat.Jpeg => pixmap.Encode(destination,
-                    new SKJpegEncoderOptions(jpegQuality, SKJpegEncoderDownsample.Downsample420, SKJpegEncoderAlphaOption.Ignore)),
-                _ => throw new ArgumentOutOfRangeException(nameof(format), $"{format} cannot be written; use PNG or JPEG"),
-            };
-        }
-        if (!ok) throw new IOException($"Skia could not encode a {image.Width}x{image.Height} image as {format}.");
+        if (format != SKEncodedImageFormat.Jpeg)
+            throw new ArgumentOutOfRangeException(nameof(format), $"{format} cannot be written; use PNG or JPEG");
+        var options = new SKJpegEncoderOptions(jpegQuality, SKJpegEncoderDownsample.Downsample420, SKJpegEncoderAlphaOption.Ignore);
+        if (!WithSkiaPixmap(image, opaque, pixmap => pixmap.Encode(destination, options)))
+            throw new IOException($"Skia could not encode a {image.Width}x{image.Height} image as {format}.");
     }
 
-    private static bool IsOpaque(BgraImage image)
+    /// <summary>Runs <paramref name="encode"/> on a Skia view of the pixels (pinned for the call; opaque images declared so).</summary>
+    internal static bool WithSkiaPixmap(BgraImage image, bool opaque, Func<SKPixmap, bool> encode)
+    {
+        var info = new SKImageInfo(image.Width, image.Height, SKColorType.Bgra8888, opaque ? SKAlphaType.Opaque : SKAlphaType.Unpremul);
+        using var pin = image.Pixels.Pin();
+        IntPtr address;
+        unsafe { address = (IntPtr)pin.Pointer; }
+        using var pixmap = new SKPixmap(info, address, image.Stride);
+        return encode(pixmap);
+    }
+
+    internal static bool IsOpaque(BgraImage image)
     {
         for (int y = 0; y < image.Height; y++)
         {

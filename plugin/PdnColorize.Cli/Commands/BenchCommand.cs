@@ -32,10 +32,11 @@ public static class BenchCommand
         var megapixels = new Option<double>("--megapixels") { Description = "--pipeline: test image size.", DefaultValueFactory = _ => 24 };
         var threads = new Option<int>("--threads") { Description = "--pipeline: worker threads (1 = one core).", DefaultValueFactory = _ => 1 };
         var alternate = new Option<string?>("--alternate") { Description = "HxW (or NxHxW, another batch) of a second input shape: also time runs that each follow a run of that shape (the pipeline alternates a global pass and tiles).", HelpName = "[N]xHxW" };
+        var png = new Option<string?>("--png") { Description = "Time PNG encoding of this image (the product's strip encoder against Skia's) instead; --runs: repeats, best reported.", HelpName = "image" };
         var probeMemory = new Option<bool>("--probe-memory") { Description = "Fit the GPU memory model (peak = base + k*N*S^2) from the two probe runs the planner uses, bypassing its cache, and print it." };
 
         var command = new Command("bench", "Measure model speed and memory, or the CPU-side pipeline (--pipeline).");
-        foreach (var o in new Option[] { model, sizes, precisions, device, batch, runs, warmup, json, vram, cudaOption, pipeline, megapixels, threads, probeMemory, alternate })
+        foreach (var o in new Option[] { model, sizes, precisions, device, batch, runs, warmup, json, vram, cudaOption, pipeline, megapixels, threads, probeMemory, alternate, png })
             command.Options.Add(o);
         command.SetAction(parse =>
         {
@@ -43,6 +44,8 @@ public static class BenchCommand
             {
                 if (parse.GetValue(pipeline))
                     return RunPipeline(parse.GetValue(megapixels), parse.GetValue(threads), parse.GetValue(json));
+                if (parse.GetValue(png) is { } image)
+                    return RunPng(image, parse.GetValue(runs));
                 var request = new EngineRequest
                 {
                     ModelPath = ModelStore.Default().Resolve(parse.GetValue(model)).ModelPath,
@@ -73,6 +76,16 @@ public static class BenchCommand
             }
         });
         return command;
+    }
+
+    private static int RunPng(string path, int runs)
+    {
+        if (runs is < 1 or > 50) throw new UsageException("--runs must lie in 1..50 with --png.");
+        var image = PdnColorize.Imaging.ImageCodec.Load(path);
+        Console.WriteLine($"png bench: {path} {image.Width}x{image.Height}, best of {runs}");
+        foreach (var t in PdnColorize.Imaging.PngBenchmark.Run(image, runs))
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {t.Encoder,-40} {t.BestMilliseconds,8:F0} ms  {t.Bytes / 1e6,7:F2} MB"));
+        return ExitCodes.Ok;
     }
 
     private static int RunPipeline(double megapixels, int threads, string? json)
