@@ -60,34 +60,8 @@ internal static class PngBytes
         var typeBytes = Encoding.ASCII.GetBytes(type);
         s.Write(typeBytes);
         s.Write(data);
-        uint crc = Crc32.Update(Crc32.Update(0xFFFFFFFF, typeBytes), data) ^ 0xFFFFFFFF;
+        uint crc = System.IO.Hashing.Crc32.HashToUInt32([.. typeBytes, .. data]);
         BinaryPrimitives.WriteUInt32BigEndian(len, crc);
         s.Write(len);
-    }
-
-    /// <summary>CRC-32 (ISO-HDLC, polynomial 0xEDB88320), as PNG chunks use.</summary>
-    internal static class Crc32
-    {
-        private static readonly uint[] Table = MakeTable();
-
-        private static uint[] MakeTable()
-        {
-            var t = new uint[256];
-            for (uint n = 0; n < 256; n++)
-            {
-                uint c = n;
-                for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320 ^ (c >> 1) : c >> 1;
-                t[n] = c;
-            }
-            return t;
-        }
-
-        public static uint Update(uint crc, ReadOnlySpan<byte> data)
-        {
-            foreach (byte b in data) crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
-            return crc;
-        }
-
-        public static uint Of(ReadOnlySpan<byte> data) => Update(0xFFFFFFFF, data) ^ 0xFFFFFFFF;
     }
 }
