@@ -78,3 +78,32 @@ public class BorderFadeTests
         else Assert.True(edgeMiddle < 25 && corner < 30, $"with the fade the border is near the interior colour: {edgeMiddle}, {corner}");
     }
 }
+
+public class BorderSpansTests
+{
+    [Theory]
+    [InlineData(0, 10, 6, 2, 0, 10, 0, 0)]  // top rows: the whole row
+    [InlineData(5, 10, 6, 2, 0, 10, 0, 0)]  // bottom rows too
+    [InlineData(3, 10, 6, 2, 0, 2, 8, 10)]  // middle rows: both ends
+    [InlineData(3, 4, 6, 2, 0, 4, 0, 0)]    // ends that meet: the whole row
+    public void Rows_near_the_border_are_whole_and_others_keep_only_their_ends(int y, int w, int h, int band, int s1, int e1, int s2, int e2) =>
+        Assert.Equal(new Pixels.BorderSpans(s1, e1, s2, e2), Pixels.BorderSpans.OfRow(y, w, h, band));
+
+    [Fact]
+    public void The_border_error_sees_the_border_and_not_the_middle()
+    {
+        var truth = TestImages.Gray(40, 30);
+        var middle = TestImages.Gray(40, 30);
+        var border = TestImages.Gray(40, 30);
+        foreach (var (img, x, y) in new[] { (middle, 20, 15), (border, 1, 15) })
+        {
+            var p = img.Row(y, x, 1); p[0] = 0; p[1] = 0; p[2] = 255; // one red pixel
+        }
+        Assert.Equal(0, Metrics.ImageMetrics.MeanCiede2000NearBorder(middle, truth, 4));
+        double d = Metrics.ImageMetrics.MeanCiede2000NearBorder(border, truth, 4);
+        double one = Metrics.Ciede2000.Delta(
+            Color.CieLab.FromSrgb(truth.Row(15, 1, 1)[2] / 255.0, truth.Row(15, 1, 1)[1] / 255.0, truth.Row(15, 1, 1)[0] / 255.0).L, 0, 0,
+            Color.CieLab.FromSrgb(1, 0, 0).L, Color.CieLab.FromSrgb(1, 0, 0).A, Color.CieLab.FromSrgb(1, 0, 0).B);
+        Assert.Equal(one / (40 * 30 - 32 * 22), d, 6); // one pixel's difference over the band's 496 pixels
+    }
+}

@@ -1,3 +1,5 @@
+using PdnColorize.Core.Pixels;
+
 namespace PdnColorize.Core.Detail;
 
 /// <summary>
@@ -29,11 +31,15 @@ public static class BorderFade
         for (int y = 0; y < h; y++)
         {
             float wy = Weight(y, h);
-            bool edgeRow = wy < 1f;
-            for (int x = 0; x < w; x++)
+            var spans = BorderSpans.OfRow(y, w, h, cells);
+            Blend(spans.Start1, spans.End1, y, wy, a, b, globalA, globalB);
+            Blend(spans.Start2, spans.End2, y, wy, a, b, globalA, globalB);
+        }
+
+        void Blend(int x0, int x1, int y, float wy, Span<float> a, Span<float> b, ReadOnlySpan<float> globalA, ReadOnlySpan<float> globalB)
+        {
+            for (int x = x0; x < x1; x++)
             {
-                // Rows away from the top and bottom only change near the left and right ends.
-                if (!edgeRow && x == cells && w - cells > x) x = w - cells;
                 float t = Math.Min(wy, Weight(x, w));
                 if (t >= 1f) continue;
                 int i = y * w + x;

@@ -56,14 +56,14 @@ public sealed class QualityProbe(IChromaModel model)
     public static readonly ChromaUpsampling[] Upsamplers = [ChromaUpsampling.Nearest, ChromaUpsampling.Bilinear, ChromaUpsampling.Guided];
     public static readonly ChromaHarmonization[] Harmonizations = [ChromaHarmonization.FrequencySplit, ChromaHarmonization.AffineFit, ChromaHarmonization.None];
 
+    /// <summary>Width in px of the border band of <see cref="ResultScores.BorderDeltaE2000"/>.</summary>
+    public const int BorderBand = 4;
+
     /// <summary>
     /// Shifts (px, right and down) of the seam control: multiples of 8 keep the lines' phase on the JPEG block lattice,
     /// and 16 px or more puts the 4-px band well away from the edge. 14 sets: a tile edge that adds a seam should
     /// outscore most of them.
     /// </summary>
-    /// <summary>Width in px of the border band of <see cref="ResultScores.BorderDeltaE2000"/>.</summary>
-    public const int BorderBand = 4;
-
     public static readonly double[] ControlShifts = [-64, -56, -48, -40, -32, -24, -16, 16, 24, 32, 40, 48, 56, 64];
 
     public ColorizeSettings Settings { get; init; } = new();

@@ -70,14 +70,16 @@ public static class ImageMetrics
         double sum = 0; long count = 0;
         for (int y = 0; y < h; y++)
         {
-            ToLab(image.Row(y), rows.L1, rows.A1, rows.B1);
-            ToLab(reference.Row(y), rows.L2, rows.A2, rows.B2);
-            bool wholeRow = y < band || y >= h - band;
-            for (int x = 0; x < w; x++)
+            // Only the pixels near the border are converted and compared, not the middle of the row.
+            var spans = BorderSpans.OfRow(y, w, h, band);
+            foreach (var (x0, x1) in new[] { (spans.Start1, spans.End1), (spans.Start2, spans.End2) })
             {
-                if (!wholeRow && x == band && w - band > x) x = w - band; // the middle of the row is not near the border
-                sum += Ciede2000.Delta(rows.L1[x], rows.A1[x], rows.B1[x], rows.L2[x], rows.A2[x], rows.B2[x]);
-                count++;
+                if (x1 <= x0) continue;
+                ToLab(image.Row(y, x0, x1 - x0), rows.L1.AsSpan(x0, x1 - x0), rows.A1.AsSpan(x0, x1 - x0), rows.B1.AsSpan(x0, x1 - x0));
+                ToLab(reference.Row(y, x0, x1 - x0), rows.L2.AsSpan(x0, x1 - x0), rows.A2.AsSpan(x0, x1 - x0), rows.B2.AsSpan(x0, x1 - x0));
+                for (int x = x0; x < x1; x++)
+                    sum += Ciede2000.Delta(rows.L1[x], rows.A1[x], rows.B1[x], rows.L2[x], rows.A2[x], rows.B2[x]);
+                count += x1 - x0;
             }
         }
         return sum / count;

@@ -36,10 +36,10 @@ public sealed class Colorizer(IChromaModel model)
         // Where a change of input shape costs a set-up (GPU), a dynamic model's tiles take the global grid's shape, so
         // the global pass only fills their batch and the whole job runs at one shape (GlobalCanvas says why); not for
         // grids longer than 2:1 (a panorama, a tall selection), whose tiles would see too little across.
-        var globalShape = RegionPlanner.GlobalGrid(roi, size, Model.DynamicSize);
+        var globalGrid = RegionPlanner.GlobalGrid(roi, size, Model.DynamicSize);
         var tileShape = GlobalCanvas.TilesTakeGlobalGrid(settings.GlobalShape, Model) &&
-                        2 * Math.Min(globalShape.Width, globalShape.Height) >= Math.Max(globalShape.Width, globalShape.Height)
-            ? globalShape
+                        2 * Math.Min(globalGrid.Width, globalGrid.Height) >= Math.Max(globalGrid.Width, globalGrid.Height)
+            ? globalGrid
             : ((int, int)?)null;
         var decision = DetailPlanner.Decide(roi, size, Model.DynamicSize, settings, Capacity, tuning: Tuning, tileShape: tileShape);
         var report = new DetailReport(settings.Detail, decision.Chosen, decision.Reason)
@@ -55,7 +55,6 @@ public sealed class Colorizer(IChromaModel model)
         }
         else
         {
-            var globalGrid = RegionPlanner.GlobalGrid(roi, size, Model.DynamicSize);
             var (globalL, detailL) = GlobalChromaPass.DownsampledLightness(source, roi, globalGrid, (evenPlan.GridWidth, evenPlan.GridHeight), cancellation);
             // The planner spreads tiles evenly without seeing the image; now that L* is on the grid they may move.
             var plan = SeamPlacement.Apply(evenPlan, Tuning.Placement, detailL, Tuning.PlacementSlack, Tuning.PlacementSeed);
