@@ -100,8 +100,8 @@ public class GpuRuntimeTests
     public void The_built_in_catalog_describes_the_official_models_and_the_win_x64_cuda_runtime()
     {
         var catalog = ModelCatalog.Load(null, null);
-        Assert.Equal(["pdnc-compact-v1", "ddcolor-tiny", "ddcolor-large", "ddcolor-artistic", "ddcolor-modelscope"], catalog.Models.Select(m => m.Id).ToArray());
-        Assert.True(catalog.FindModel("pdnc-compact-v1")!.IsEmbedded);
+        Assert.Equal(["pdnc-resnet18-v2", "ddcolor-tiny", "ddcolor-large", "ddcolor-artistic", "ddcolor-modelscope"], catalog.Models.Select(m => m.Id).ToArray());
+        Assert.True(catalog.FindModel("pdnc-resnet18-v2")!.IsEmbedded);
         foreach (var m in catalog.Models.Where(m => m.Id.StartsWith("ddcolor")))
         {
             Assert.True(m.IsCheckpoint);

@@ -106,7 +106,7 @@ public class ModelTests
         using var w = new World();
         Assert.Equal(ExitCodes.BadInput, await w.Cli("models", "download", "no-such-model", "--data-dir", w.Data));
         Assert.Contains("ddcolor-modelscope", w.Errors.ToString());
-        Assert.Equal(ExitCodes.Ok, await w.Cli("models", "download", "pdnc-compact-v1", "--data-dir", w.Data));
+        Assert.Equal(ExitCodes.Ok, await w.Cli("models", "download", "pdnc-resnet18-v2", "--data-dir", w.Data));
         Assert.Contains("ships inside the plugin", w.Output.ToString());
     }
 }

@@ -20,7 +20,7 @@ public sealed class EffectSimulationTests
     {
         var model = new FakeModel();
         var models = new FakeModels(model,
-            new ModelChoice("pdnc-compact-v1", "Compact (built in)", true), new ModelChoice("ddcolor-large", "DDColor large", false));
+            new ModelChoice("pdnc-resnet18-v2", "ResNet-18 v2 (built in)", true), new ModelChoice("ddcolor-large", "DDColor large", false));
         var effect = TestEffects.Create(models, new ChromaCache(), new FixedAdvisor("no GPU: CUDA missing"));
         using var host = new PdnHost(TestImages.Gray(W, H));
         var run = host.Run(effect);
@@ -28,8 +28,8 @@ public sealed class EffectSimulationTests
         var names = run.Properties.Select(p => p.Name).ToArray();
         Assert.Equal(["Model", "Precision", "Device", "Strength", "Detail", "ContextMargin", "RunsOn"], names);
         var model0 = (StaticListChoiceProperty)run.Properties["Model"];
-        Assert.Equal(["pdnc-compact-v1", "ddcolor-large"], model0.ValueChoices);
-        Assert.Equal("pdnc-compact-v1", model0.Value);
+        Assert.Equal(["pdnc-resnet18-v2", "ddcolor-large"], model0.ValueChoices);
+        Assert.Equal("pdnc-resnet18-v2", model0.Value);
         Assert.Equal(PrecisionChoice.Auto, run.Properties["Precision"].Value);
         Assert.Equal([PrecisionChoice.Auto, PrecisionChoice.FP32, PrecisionChoice.FP16, PrecisionChoice.INT8],
             ((StaticListChoiceProperty)run.Properties["Precision"]).ValueChoices);
@@ -44,7 +44,7 @@ public sealed class EffectSimulationTests
         Assert.Equal("Runs on CPU at FP32 (no GPU: CUDA missing)", line.Value);
 
         var modelUi = run.Ui.FindControlForPropertyName("Model")!;
-        Assert.Equal("Compact (built in)", modelUi.GetValueDisplayName("pdnc-compact-v1"));
+        Assert.Equal("ResNet-18 v2 (built in)", modelUi.GetValueDisplayName("pdnc-resnet18-v2"));
         Assert.Equal("Strength (%)", run.Ui.FindControlForPropertyName("Strength")!.Get(ControlInfoPropertyNames.DisplayName));
         Assert.Equal(SubmenuNames.Photo, effect.SubmenuName);
         Assert.StartsWith("Colorize (AI)", effect.Name);
