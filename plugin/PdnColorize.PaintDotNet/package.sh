@@ -57,7 +57,7 @@ trap 'rm -rf "$work"' EXIT
 if [[ $preview -eq 0 ]]; then
   [[ -n "$pdn_root" ]] || die "refusing to package: no Paint.NET folder given. Pass --pdn-root (or PDN_ROOT) pointing at a Paint.NET 5.1 install; a build against the compile facade is never packaged (use --layout-preview to inspect the layout)."
   [[ -f "$pdn_root/PaintDotNet.Effects.Core.dll" ]] || die "refusing to package: $pdn_root holds no PaintDotNet.Effects.Core.dll, so the build would use the compile facade."
-  dotnet publish "$project" -c Release -o "$work/bin" -p:PdnRoot="$pdn_root" -nologo -v:q
+  dotnet publish "$project" -c Release -o "$work/bin" -p:PdnRoot="$pdn_root" -p:PdnColorizeWebsite="${PDN_WEBSITE:-}" -nologo -v:q
   dest_root="$out"
 else
   dotnet build "$project" -c Release -o "$work/bin" -nologo -v:q
