@@ -250,7 +250,11 @@ public static class SetupApp
             catalog = LoadCatalog(c);
             string? embedded = null;
             try { embedded = Path.Combine(Locate(c, p).PluginDirectory, "models"); }
-            catch (UsageException) { /* no Paint.NET: only the user's models */ }
+            catch (UsageException e)
+            {
+                // no Paint.NET: only the user's models, and say so (a verify that skipped the plugin's model must not read as all clear)
+                c.Console.MarkupLine($"[yellow]note:[/] the plugin's own models are not included: {Markup.Escape(e.Message)} Pass --pdn-dir to include them.");
+            }
             return new ModelManager(c, catalog, embedded);
         }
 

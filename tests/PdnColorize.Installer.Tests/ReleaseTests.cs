@@ -160,6 +160,15 @@ public sealed class ReleaseTests
         Console.WriteLine($"release.sh + install/repair/verify/uninstall: {sw.Elapsed.TotalSeconds:F0} s");
     }
 
+    [Fact]
+    public async Task Models_verify_says_when_the_plugins_own_model_could_not_be_included()
+    {
+        using var w = new World(); // a portable Paint.NET that nothing points at: it cannot be found
+        Assert.Equal(ExitCodes.Ok, await w.Cli("models", "verify", "--data-dir", w.Data, "--documents-dir", w.Documents));
+        Assert.Contains("note: the plugin's own models are not included", w.Output.ToString());
+        Assert.Contains("Pass --pdn-dir", w.Output.ToString());
+    }
+
     private static string ExtractOne(string zip, string entry, string dir)
     {
         using var archive = ZipFile.OpenRead(zip);
