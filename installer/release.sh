@@ -100,10 +100,12 @@ cp "$repo/LICENSE" "$stage/LICENSE.txt"
 for f in "$stage/PdnColorize/onnxruntime-LICENSE.txt" "$stage/PdnColorize/onnxruntime-ThirdPartyNotices.txt"; do
   [[ -f "$f" ]] && cp "$f" "$stage/licenses/"
 done
-# Every NuGet package the three programs were restored with, with the licence its own .nuspec declares.
+# Every NuGet package the three programs were restored with, with the licence its own .nuspec declares (a licence
+# shipped as a file inside the package is copied next to the list).
 packages_root="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
 {
-  echo "NuGet packages inside this release and the licence each package's .nuspec declares."
+  echo "NuGet packages the plugin, pdncolorize-setup and pdncolorize were restored with (build-time-only packages, such"
+  echo "as ILLink, and other platforms' native-asset packages are among them), and the licence each .nuspec declares."
   echo "Paint.NET's own assemblies are not included (they are referenced, never redistributed)."
   echo
   for assets in "$repo/plugin/PdnColorize.PaintDotNet/obj/project.assets.json" \
@@ -111,12 +113,19 @@ packages_root="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
                 "$repo/plugin/PdnColorize.Cli/obj/project.assets.json"; do
     [[ -f "$assets" ]] && jq -r '.libraries | to_entries[] | select(.value.type == "package") | .key' "$assets"
   done | sort -u | while IFS=/ read -r id ver; do
-    nuspec="$packages_root/${id,,}/$ver/${id,,}.nuspec"
+    pkgdir="$packages_root/${id,,}/$ver"
+    nuspec="$pkgdir/${id,,}.nuspec"
     lic="unknown"
     if [[ -f "$nuspec" ]]; then
-      lic="$(sed -n 's:.*<license type="expression">\(.*\)</license>.*:\1:p' "$nuspec" | head -1)"
-      [[ -n "$lic" ]] || lic="$(sed -n 's:.*<licenseUrl>\(.*\)</licenseUrl>.*:see \1:p' "$nuspec" | head -1)"
-      [[ -n "$lic" ]] || lic="unknown"
+      expr="$(sed -n 's:.*<license type="expression">\(.*\)</license>.*:\1:p' "$nuspec" | head -1)"
+      file="$(sed -n 's:.*<license type="file">\(.*\)</license>.*:\1:p' "$nuspec" | head -1)"
+      url="$(sed -n 's:.*<licenseUrl>\(.*\)</licenseUrl>.*:\1:p' "$nuspec" | head -1)"
+      if [[ -n "$expr" ]]; then lic="$expr"
+      elif [[ -n "$file" && -f "$pkgdir/$file" ]]; then
+        cp "$pkgdir/$file" "$stage/licenses/$id-$(basename "$file")"
+        lic="licenses/$id-$(basename "$file")"
+      elif [[ -n "$url" ]]; then lic="see $url"
+      fi
     fi
     printf '%-48s %-12s %s\n' "$id" "$ver" "$lic"
   done
