@@ -211,6 +211,8 @@ public static class SetupApp
                 if (s.Untracked.Count > 0) con.WriteLine($"  your files:  {s.Untracked.Count} (kept on upgrade and uninstall)");
             }
             foreach (var l in s.Leftovers) con.MarkupLine($"  [yellow]leftover of an interrupted run:[/] {Markup.Escape(l)} (the next install/repair/uninstall cleans it up)");
+            if (Directory.Exists(SetupKit.KeptDirectory(c)))
+                con.WriteLine($"  installer:   a copy in {SetupKit.KeptDirectory(c)} (run install.cmd there to repair or remove; no zip needed)");
             int userModels = Directory.Exists(c.ModelsDirectory) ? Directory.EnumerateFiles(c.ModelsDirectory, "*.onnx").Count() : 0;
             con.WriteLine($"  user models: {userModels} in {c.ModelsDirectory}");
             if (!s.Intact) con.WriteLine(s.Installed ? "Run 'pdncolorize-setup repair' to restore the damaged files." : "Run 'pdncolorize-setup install' to install it.");

@@ -169,6 +169,38 @@ public sealed class ReleaseTests
         Assert.Contains("Pass --pdn-dir", w.Output.ToString());
     }
 
+    [Fact]
+    public async Task Uninstall_purge_run_from_the_kept_copy_removes_the_rest_of_the_data_and_leaves_the_running_copy()
+    {
+        using var w = new World();
+        string kept = Path.Combine(w.Data, "setup");
+        Directory.CreateDirectory(kept);
+        File.WriteAllText(Path.Combine(kept, SetupKit.ListName), "pdncolorize-release.txt\n");
+        Directory.CreateDirectory(Path.Combine(w.Data, "downloads"));
+        File.WriteAllText(Path.Combine(w.Data, "downloads", "x.part"), "partial");
+        var c = w.Context;
+        w.Context = new SetupContext
+        {
+            Registry = c.Registry, DocumentsDirectory = c.DocumentsDirectory, DataDirectory = c.DataDirectory, ModelsDirectory = c.ModelsDirectory,
+            Copier = c.Copier, Http = c.Http, DownloadOptions = c.DownloadOptions, Native = c.Native, Gpu = c.Gpu, Console = c.Console, Error = c.Error,
+            ReleaseDirectory = kept, // this installer runs from the kept copy
+        };
+        Assert.Equal(ExitCodes.Ok, await w.Cli(w.Args("install", "--payload", w.Payload)));
+        Assert.Contains($"installer:   a copy in {kept}", await Status(w));
+        Assert.Equal(ExitCodes.Ok, await w.Cli(w.Args("uninstall", "--purge")));
+
+        Assert.False(Directory.Exists(Path.Combine(w.Data, "downloads")));
+        Assert.True(File.Exists(Path.Combine(kept, SetupKit.ListName)));
+        Assert.Contains($"This installer runs from {kept}, so that folder stays", w.Output.ToString());
+        Assert.False(Directory.Exists(w.Plugin));
+    }
+
+    private static async Task<string> Status(World w)
+    {
+        await w.Cli(w.Args("status"));
+        return w.Output.ToString();
+    }
+
     private static string ExtractOne(string zip, string entry, string dir)
     {
         using var archive = ZipFile.OpenRead(zip);

@@ -366,7 +366,20 @@ public sealed class PluginInstaller(SetupContext context)
             }
             foreach (var part in Directory.EnumerateFiles(models, "*.part*")) File.Delete(part);
         }
-        if (Directory.Exists(data))
+        string kept = SetupKit.KeptDirectory(context);
+        bool runningFromKept = context.ReleaseDirectory is { } release && PaintDotNetLocator.PathsEqual(release, Path.GetFullPath(kept));
+        if (Directory.Exists(data) && runningFromKept)
+        {
+            // this program runs from data/setup and cannot delete itself: everything else goes
+            foreach (var entry in Directory.EnumerateFileSystemEntries(data).Where(e => !PaintDotNetLocator.PathsEqual(Path.GetFullPath(e), Path.GetFullPath(kept))).ToList())
+            {
+                if (Directory.Exists(entry)) Directory.Delete(entry, recursive: true);
+                else File.Delete(entry);
+                purged.Add(entry);
+            }
+            Say($"This installer runs from {kept}, so that folder stays; delete {data} once this window is closed.");
+        }
+        else if (Directory.Exists(data))
         {
             Directory.Delete(data, recursive: true);
             purged.Add(data);
