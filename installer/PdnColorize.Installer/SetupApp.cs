@@ -211,6 +211,8 @@ public static class SetupApp
                 if (s.Untracked.Count > 0) con.WriteLine($"  your files:  {s.Untracked.Count} (kept on upgrade and uninstall)");
             }
             foreach (var l in s.Leftovers) con.MarkupLine($"  [yellow]leftover of an interrupted run:[/] {Markup.Escape(l)} (the next install/repair/uninstall cleans it up)");
+            if (Directory.Exists(SetupKit.KeptDirectory(c)))
+                con.WriteLine($"  installer:   a copy in {SetupKit.KeptDirectory(c)} (run install.cmd there to repair or remove; no zip needed)");
             int userModels = Directory.Exists(c.ModelsDirectory) ? Directory.EnumerateFiles(c.ModelsDirectory, "*.onnx").Count() : 0;
             con.WriteLine($"  user models: {userModels} in {c.ModelsDirectory}");
             if (!s.Intact) con.WriteLine(s.Installed ? "Run 'pdncolorize-setup repair' to restore the damaged files." : "Run 'pdncolorize-setup install' to install it.");
@@ -250,7 +252,11 @@ public static class SetupApp
             catalog = LoadCatalog(c);
             string? embedded = null;
             try { embedded = Path.Combine(Locate(c, p).PluginDirectory, "models"); }
-            catch (UsageException) { /* no Paint.NET: only the user's models */ }
+            catch (UsageException e)
+            {
+                // no Paint.NET: only the user's models, and say so (a verify that skipped the plugin's model must not read as all clear)
+                c.Console.MarkupLine($"[yellow]note:[/] the plugin's own models are not included: {Markup.Escape(e.Message)} Pass --pdn-dir to include them.");
+            }
             return new ModelManager(c, catalog, embedded);
         }
 
