@@ -17,7 +17,7 @@ public sealed record ModelManifest
     public long Parameters { get; init; }
     public string Notes { get; init; } = "";
 
-    // The model descriptor (docs/models.md, "Model descriptor"): how the published model's I/O is spelled. Null means
+    // The model descriptor (docs/models/descriptors.md): how the published model's I/O is spelled. Null means
     // "infer from the I/O shapes"; Descriptors.DescriptorResolver says which field to add when it cannot.
     /// <summary><c>gray-rgb01</c>, <c>gray-rgb255</c> or <c>L100</c>.</summary>
     public string? Input { get; init; }
@@ -40,6 +40,8 @@ public sealed record ModelManifest
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        // Names such as "gray-rgb255 -> rgb255" stay readable in the file people open to check a model.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public static ModelManifest Read(string path)

@@ -80,7 +80,8 @@ public sealed class ModelManager(SetupContext context, ModelCatalog catalog, str
         {
             try
             {
-                result = await DownloadUi.RunAsync(context.Console, downloader, entry.Name, new Uri(urls[i]), downloaded, entry.Sha256, entry.SizeBytes, cancellation)
+                result = await DownloadUi.RunAsync(context.Console, downloader, entry.Name, new Uri(urls[i]), downloaded, entry.Sha256, entry.SizeBytes, cancellation,
+                        crc32Follows: expectedCrc is not null)
                     .ConfigureAwait(false);
                 break;
             }
