@@ -29,6 +29,11 @@ public sealed record ModelManifest
     public int? MaxSize { get; init; }
     /// <summary>Sizes the publisher runs the model at, best first; informational (InputSize is the one used).</summary>
     public IReadOnlyList<int>? RecommendedSizes { get; init; }
+    /// <summary>
+    /// <c>"zeros"</c>: every input after the first is fed zeros shaped like the photo input (e.g. Zhang SIGGRAPH17's
+    /// colour hints and hint mask: no hints, automatic colourisation). Null: a model must have one input.
+    /// </summary>
+    public string? ExtraInputs { get; init; }
     /// <summary>The published family, e.g. "DDColor" or "DeOldify", shown beside the name in model choices.</summary>
     public string? Family { get; init; }
 

@@ -103,6 +103,27 @@ public class DescriptorTests
     }
 
     [Fact]
+    public void Extra_inputs_are_refused_unless_the_manifest_says_zeros_and_then_get_zeros()
+    {
+        using var dir = new TempDir();
+        string path = DescriptorFixtures.WithHints(dir.File("siggraph.onnx"));
+        var e = Assert.Throws<ModelContractException>(() => ContractAdapter.Plan(path, null));
+        Assert.Contains("3 input(s)", e.Message);
+        Assert.Contains("\"extra_inputs\": \"zeros\"", e.Message);
+        var typo = Assert.Throws<ModelContractException>(() => ContractAdapter.Plan(path, Manifest() with { ExtraInputs = "zero" }));
+        Assert.Contains("\"zeros\"", typo.Message);
+
+        var manifest = Manifest() with { ExtraInputs = "zeros" };
+        var plan = ContractAdapter.Plan(path, manifest);
+        Assert.Equal(new ModelDescriptor(InputConvention.L100, OutputConvention.LabAb), plan.Descriptor);
+        Assert.Equal(["hint_ab", "hint_mask"], plan.ZeroInputs.Select(z => z.Name));
+        var ab = RunAdapted(path, manifest, 0.4f, dir);
+        double l = LabRef.FromSrgb(0.4, 0.4, 0.4).L;
+        Assert.Equal(0.8 * (l - 50), ab.A, 2); // the hints were zero: no 40 x mask, no 0.5 x hint
+        Assert.Equal(25, ab.B, 3);
+    }
+
+    [Fact]
     public void A_quarter_size_ab_output_is_resized_to_the_input_size()
     {
         using var dir = new TempDir();

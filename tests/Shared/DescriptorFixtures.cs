@@ -38,6 +38,29 @@ public static class DescriptorFixtures
         return Save(path, graph);
     }
 
+    /// <summary>
+    /// A SIGGRAPH17-shaped model: inputs L [N,1,H,W], hint_ab [N,2,H,W], hint_mask [N,1,H,W]; ab = the
+    /// <see cref="LabFromL"/> answer plus 0.5 x hint_ab plus 40 x hint_mask, so zero hints leave the L answer alone.
+    /// </summary>
+    public static string WithHints(string path)
+    {
+        var graph = new GraphProto { Name = "with_hints" };
+        graph.Input.Add(Tensor4("L", 1, "H", "W"));
+        graph.Input.Add(Tensor4("hint_ab", 2, "H", "W"));
+        graph.Input.Add(Tensor4("hint_mask", 1, "H", "W"));
+        graph.Output.Add(Tensor4("ab", 2, "H", "W"));
+        graph.Initializer.Add(Floats("w", [0.8f, 0f], 2, 1, 1, 1));
+        graph.Initializer.Add(Floats("b", [-40f, 25f], 2));
+        graph.Initializer.Add(Floats("half", [0.5f]));
+        graph.Initializer.Add(Floats("forty", [40f]));
+        graph.Node.Add(Node("Conv", ["L", "w", "b"], "from_l"));
+        graph.Node.Add(Node("Mul", ["hint_ab", "half"], "hint_part"));
+        graph.Node.Add(Node("Mul", ["hint_mask", "forty"], "mask_part"));
+        graph.Node.Add(Node("Add", ["from_l", "hint_part"], "with_hint"));
+        graph.Node.Add(Node("Add", ["with_hint", "mask_part"], "ab"));
+        return Save(path, graph);
+    }
+
     /// <param name="scale">255 for gray-rgb255 -> rgb255, 1 for gray-rgb01 -> rgb01.</param>
     public static string RgbOut(string path, float scale)
     {

@@ -7,7 +7,10 @@ namespace PdnColorize.Engines.Descriptors;
 /// <summary>What the adapter will do to one model: its descriptor, its I/O, and whether the graph needs rewriting.</summary>
 public sealed record AdapterPlan(ModelDescriptor Descriptor, TensorIo Input, TensorIo Output, bool ResizeOutput)
 {
-    public bool NeedsRewrite => Descriptor != ModelDescriptor.Contract || ResizeOutput;
+    /// <summary>Inputs after the first that the rewrite feeds with zeros (manifest <c>"extra_inputs": "zeros"</c>).</summary>
+    public IReadOnlyList<TensorIo> ZeroInputs { get; init; } = [];
+
+    public bool NeedsRewrite => Descriptor != ModelDescriptor.Contract || ResizeOutput || ZeroInputs.Count > 0;
 }
 
 /// <summary>
@@ -44,7 +47,7 @@ public static class ContractAdapter
         // An output whose size is not provably the input's (fixed and equal, or the same symbolic name) gets a Resize
         // to the input's size; when the sizes do match at run time that Resize is an exact copy.
         bool resize = !(SameDim(input, output, 2) && SameDim(input, output, 3));
-        return new AdapterPlan(descriptor, input, output, resize);
+        return new AdapterPlan(descriptor, input, output, resize) { ZeroInputs = io.Inputs.Skip(1).ToList() };
     }
 
     private static bool SameDim(TensorIo a, TensorIo b, int i) =>
@@ -59,7 +62,8 @@ public static class ContractAdapter
         var plan = Plan(entry.ModelPath, entry.Manifest);
         if (!plan.NeedsRewrite) return entry.ModelPath;
         string sha = ModelFingerprint.Of(entry.ModelPath);
-        var key = new CacheKey(sha, "model", "contract", $"{Version} {plan.Descriptor} resize={plan.ResizeOutput}", Versions.Ort);
+        var key = new CacheKey(sha, "model", "contract",
+            $"{Version} {plan.Descriptor} resize={plan.ResizeOutput} zeros={string.Join(",", plan.ZeroInputs.Select(z => z.Name))}", Versions.Ort);
         return cache.GetOrBuild(key, "model.contract.onnx", temp =>
         {
             log?.Invoke($"adapting {Path.GetFileName(entry.ModelPath)} ({plan.Descriptor}) to the internal contract (once; cached)");
@@ -100,6 +104,8 @@ public static class ContractAdapter
         // Input side: a new graph input "input" (the name TensorRT profiles use) feeds the conversion into the
         // model's own input tensor, renamed if it was called "input" itself.
         string contractIn = "input";
+        var head = new List<NodeProto>();
+        b.Target = head;
         if (plan.Descriptor.Input != InputConvention.GrayRgb01)
         {
             if (modelIn == contractIn)
@@ -108,21 +114,32 @@ public static class ContractAdapter
                 RenameUses(g, modelIn, renamed);
                 modelIn = renamed;
             }
-            var head = new List<NodeProto>();
-            b.Target = head;
             if (plan.Descriptor.Input == InputConvention.GrayRgb255)
                 b.Op("Mul", [contractIn, b.Const("k255", 255f)], modelIn);
             else
                 LightnessOf(b, contractIn, modelIn);
             g.Input.Remove(originalInput);
             g.Input.Insert(0, Tensor(contractIn, originalInput, 3));
-            // Prepend: ONNX lists nodes in topological order.
-            for (int i = head.Count - 1; i >= 0; i--) g.Node.Insert(0, head[i]);
         }
         else
         {
             contractIn = modelIn;
         }
+        // Extra inputs (e.g. colour hints and their mask): zeros of [N, C, H, W], N, H, W those of the photo input.
+        foreach (var extra in plan.ZeroInputs)
+        {
+            string shape = b.Op("Shape", [contractIn], b.Name("zshape"));
+            string n = b.Op("Slice", [shape, b.Int64s("s0", 0), b.Int64s("s1", 1), b.Int64s("axis0", 0)], b.Name("zn"));
+            string hw = b.Op("Slice", [shape, b.Int64s("s2", 2), b.Int64s("s4", 4), b.Int64s("axis0", 0)], b.Name("zhw"));
+            string dims = b.Op("Concat", [n, b.Int64s($"c{extra.Fixed(1)}", extra.Fixed(1)!.Value), hw], b.Name("zdims"), ("axis", 0L));
+            var zero = new TensorProto { DataType = (int)TensorProto.Types.DataType.Float };
+            zero.Dims.Add(1);
+            zero.FloatData.Add(0f);
+            b.Op("ConstantOfShape", [dims], extra.Name, ("value", zero));
+            g.Input.Remove(g.Input.First(v => v.Name == extra.Name));
+        }
+        // Prepend: ONNX lists nodes in topological order.
+        for (int i = head.Count - 1; i >= 0; i--) g.Node.Insert(0, head[i]);
 
         // Output side.
         var tail = new List<NodeProto>();
@@ -245,6 +262,7 @@ public static class ContractAdapter
                 {
                     case long l: a.Type = AttributeProto.Types.AttributeType.Int; a.I = l; break;
                     case string s: a.Type = AttributeProto.Types.AttributeType.String; a.S = ByteString.CopyFromUtf8(s); break;
+                    case TensorProto t: a.Type = AttributeProto.Types.AttributeType.Tensor; a.T = t; break;
                 }
                 node.Attribute.Add(a);
             }

@@ -14,11 +14,22 @@ public static class DescriptorResolver
     {
         string file = Path.GetFileName(modelPath);
         string manifestName = Path.GetFileNameWithoutExtension(modelPath) + ".json";
-        if (io.Inputs.Count != 1 || io.Outputs.Count != 1)
+        bool zeros = manifest?.ExtraInputs is { } extra && extra.Trim() == "zeros";
+        if (manifest?.ExtraInputs is { Length: > 0 } e && !zeros)
+            throw new ModelContractException($"model manifest {manifestName}: \"extra_inputs\": \"{e}\" is not known; the one value is \"zeros\".");
+        if (zeros && io.Outputs.Count == 1 && io.Inputs.Count > 1)
+        {
+            foreach (var x in io.Inputs.Skip(1))
+                if (!x.IsFloat32 || x.Rank != 4 || x.Fixed(1) is null)
+                    throw new ModelContractException(
+                        $"The model '{file}' {Preamble}: its extra input '{x.Name}' {x.Shape} cannot be fed zeros; only float32 [N,C,H,W] " +
+                        "inputs with a fixed channel count can.");
+        }
+        else if (io.Inputs.Count != 1 || io.Outputs.Count != 1)
             throw new ModelContractException(
                 $"The model '{file}' {Preamble}: a colouriser takes one input and gives one output; it has {io.Inputs.Count} input(s) " +
                 $"({string.Join(", ", io.Inputs.Select(i => i.Name + " " + i.Shape))}) and {io.Outputs.Count} output(s). " +
-                "Models with extra inputs (colour hints, masks) are not supported.");
+                "A model whose extra inputs (colour hints, masks) may be left empty can say \"extra_inputs\": \"zeros\" in its manifest.");
         var input = io.Inputs[0];
         var output = io.Outputs[0];
         if (!input.IsFloat32 || !output.IsFloat32 || input.Rank != 4 || output.Rank != 4)

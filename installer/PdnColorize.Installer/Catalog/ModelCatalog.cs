@@ -35,6 +35,8 @@ public sealed record CatalogModel
     /// <summary>lab-ab | rgb01 | rgb255.</summary>
     public string? Output { get; init; }
     public int? SizeMultiple { get; init; }
+    /// <summary>"zeros": inputs after the first are fed zeros (ModelManifest.ExtraInputs).</summary>
+    public string? ExtraInputs { get; init; }
     public int? MinSize { get; init; }
     public int? MaxSize { get; init; }
     public IReadOnlyList<int>? RecommendedSizes { get; init; }

@@ -127,6 +127,7 @@ public sealed class ModelManager(SetupContext context, ModelCatalog catalog, str
                 Input = entry.Input,
                 Output = entry.Output,
                 SizeMultiple = entry.SizeMultiple,
+                ExtraInputs = entry.ExtraInputs,
                 MinSize = entry.MinSize,
                 MaxSize = entry.MaxSize,
                 RecommendedSizes = entry.RecommendedSizes,
