@@ -101,7 +101,7 @@ public sealed class ChromaSession : IDisposable
     private static string InputNameOf(string modelPath)
     {
         try { return Descriptors.OnnxIo.Read(modelPath).Inputs is [var first, ..] ? first.Name : "input"; }
-        catch (ModelContractException) { return "input"; }
+        catch (Exception) { return "input"; } // a name for TensorRT's profile must never be why a model fails to open
     }
 
     /// <summary>

@@ -77,6 +77,22 @@ public class DescriptorTests
         Assert.Throws<ModelContractException>(() => OnnxIo.Read(dir.File("junk.onnx")));
     }
 
+    [Fact]
+    public void OnnxIo_on_every_truncation_of_a_model_reads_it_or_reports_a_model_problem()
+    {
+        using var dir = new TempDir();
+        var bytes = File.ReadAllBytes(DescriptorFixtures.WithHints(dir.File("m.onnx")));
+        string cut = dir.File("cut.onnx");
+        int read = 0;
+        for (int n = 0; n < bytes.Length; n++)
+        {
+            File.WriteAllBytes(cut, bytes[..n]);
+            try { OnnxIo.Read(cut); read++; }
+            catch (ModelContractException) { }
+        }
+        Assert.True(read < bytes.Length / 2, $"{read} of {bytes.Length} truncations read as whole models");
+    }
+
     [Theory]
     [InlineData(0.2f)]
     [InlineData(0.75f)]

@@ -42,7 +42,8 @@ public sealed record OnnxIo(IReadOnlyList<TensorIo> Inputs, IReadOnlyList<Tensor
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
             return Read(stream, path);
         }
-        catch (Exception e) when (e is EndOfStreamException or InvalidDataException or Google.Protobuf.InvalidProtocolBufferException)
+        catch (Exception e) when (e is EndOfStreamException or InvalidDataException or Google.Protobuf.InvalidProtocolBufferException
+                                       or OverflowException or ArgumentException or IOException)
         {
             throw new ModelContractException($"'{Path.GetFileName(path)}' is not a readable ONNX model: {e.Message}", e);
         }
