@@ -205,6 +205,15 @@ public sealed class CatalogInstallTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Install_with_a_model_installs_the_plugin_then_the_catalog_model_as_install_cmd_Model_does()
+    {
+        // install.ps1 turns "-Model ID" into "install --model ID".
+        Assert.Equal(ExitCodes.Ok, await _w.Cli(_w.Args("install", "--payload", _w.Payload, "--model", "loop-good", "--catalog", Catalog())));
+        Assert.True(File.Exists(Path.Combine(_w.Plugin, "PdnColorize.dll")));
+        AssertInstalledOnly("loop-good");
+    }
+
+    [Fact]
     public async Task Import_writes_the_descriptor_given_and_refuses_a_colour_image_model_without_one()
     {
         string file = Path.Combine(_w.Root, "colour.onnx");
