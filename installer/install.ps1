@@ -10,7 +10,7 @@
 .EXAMPLE
   .\install.ps1                      # find Paint.NET, install the plugin (CPU)
   .\install.ps1 -Gpu cuda            # also download ONNX Runtime's CUDA/TensorRT providers (~160 MB)
-  .\install.ps1 -PdnDir D:\Apps\paint.net -Model ddcolor-tiny
+  .\install.ps1 -PdnDir D:\Apps\paint.net -Model ddcolor-tiny-onnx
   .\install.ps1 -Action uninstall    # -Action status | doctor | repair | uninstall
   .\install.ps1 -Import D:\models\my-colorizer.onnx   # check an ONNX model and add it to the effect's Model list
 #>

@@ -16,7 +16,8 @@ public class ModelTests
         string bad = FixtureModels.WrongOutputChannels(Path.Combine(w.Root, "three-channels.onnx"));
 
         var e = Assert.Throws<ModelContractException>(() => Manager(w).Import(bad, null, null, false));
-        Assert.Contains("[N,2,S,S]", e.Message);
+        Assert.Contains("\"output\" (rgb01 or rgb255)", e.Message); // 3 channels out: the descriptor must say which
+
         Assert.False(Directory.Exists(w.Context.ModelsDirectory) && Directory.EnumerateFileSystemEntries(w.Context.ModelsDirectory).Any());
 
         Assert.Equal(ExitCodes.ModelProblem, await w.Cli("models", "import", bad, "--data-dir", w.Data));
