@@ -458,6 +458,7 @@ def main():
     ap.add_argument('--freeze-frac', type=float, default=0.2,
                     help='share of the budget the pretrained encoder stays frozen (then fine-tuned)')
     ap.add_argument('--enc-lr', type=float, default=0.1, help='encoder learning rate as a share of --lr once unfrozen')
+    ap.add_argument('--seed', type=int, default=SEED)
     ap.add_argument('--train-seconds', type=float, default=100.0)
     ap.add_argument('--max-steps', type=int, default=0, help='stop after this many steps (smoke tests)')
     ap.add_argument('--limit-images', type=int, default=0)
@@ -475,8 +476,8 @@ def main():
     ap.add_argument('--t-grid', default='1.0,0.7,0.55,0.46,0.40,0.35,0.31,0.27,0.23,0.19,0.15')
     args = ap.parse_args()
 
-    torch.manual_seed(SEED)
-    np.random.seed(SEED)
+    torch.manual_seed(args.seed)
+    np.random.seed(args.seed)
     if not self_test():
         sys.exit(1)
     if args.self_test:
@@ -555,7 +556,7 @@ def main():
         groups.append({'params': enc_params, 'weight_decay': 0.01, 'lr_scale': args.enc_lr})
     opt = torch.optim.AdamW(groups, lr=args.lr, betas=(0.9, 0.99), **({'fused': True} if dev.type == 'cuda' else {}))
     stride = getattr(net, 'stride', 2)
-    gen = torch.Generator(device=dev).manual_seed(SEED)
+    gen = torch.Generator(device=dev).manual_seed(args.seed)
     ema_p, net_p = list(ema.parameters()), list(net.parameters())
 
     # ---------------------------------------------------------------- train
