@@ -25,7 +25,10 @@ public static class ColorizeCommand
             try
             {
                 string inPath = parse.GetValue(input)!;
-                string outPath = parse.GetValue(output) ?? DefaultOutput(inPath);
+                string? given = parse.GetValue(output);
+                if (given is not null && string.IsNullOrWhiteSpace(given))
+                    throw new UsageException($"-o/--output needs a file name; got '{given}'.");
+                string outPath = given ?? DefaultOutput(inPath);
                 var job = new ColorizeJob(options.Read(parse));
                 var result = job.Run(inPath, outPath, cancellation);
                 Console.WriteLine(Describe(result));

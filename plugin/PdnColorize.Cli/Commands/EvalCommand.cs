@@ -31,11 +31,7 @@ public static class EvalCommand
             Description = "Only the files named in this text file (one name a line, '#' starts a comment), e.g. a validation split.",
             HelpName = "FILE",
         };
-        var limit = new Option<int?>("--limit") { Description = "At most this many images (the first by name).", HelpName = "N" };
-        limit.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int?>() is <= 0) r.AddError("--limit must be a positive number.");
-        });
+        var limit = new Option<int?>("--limit") { Description = "At most this many images (the first by name).", HelpName = "N" }.InRange(1);
         var options = new PipelineOptions(selection: false);
 
         var command = new Command("eval",
