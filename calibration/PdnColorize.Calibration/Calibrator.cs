@@ -5,6 +5,7 @@ using PdnColorize.Calibration.TensorRt;
 using PdnColorize.Core.Metrics;
 using PdnColorize.Core.Pipeline;
 using PdnColorize.Engines;
+using PdnColorize.Engines.Caching;
 using PdnColorize.Engines.Providers;
 using PdnColorize.Imaging;
 
@@ -126,6 +127,9 @@ public static class Calibrator
             File.WriteAllText(Path.Combine(partial, TextCache), TensorRtTextCache.Write(maxAbs, request.Method, out var notInText));
             string qdqPath = Path.Combine(partial, CalibrationFiles.QdqModel);
             var qdqReport = WriteQdqModel(request.ModelPath, partial, ranges, request.Qdq, qdqPath);
+            // Checksums beside the files the engines load, checked before use (a flipped bit would quantise wrongly).
+            CacheStore.WriteChecksum(Path.Combine(partial, CalibrationFiles.TensorRtTable));
+            CacheStore.WriteChecksum(qdqPath);
             log($"QDQ model: {qdqReport.QuantizedNodes} ops quantised, {qdqReport.QuantizedWeights} weights int8, " +
                 $"{qdqReport.RelusFolded} Relu folded, {qdqReport.FloatTail.Count} ops kept float in the tail");
             cancellation.ThrowIfCancellationRequested();

@@ -84,6 +84,12 @@ public sealed class CacheStore
         }
     }
 
+    /// <summary>Writes the <c>.sha256</c> sidecar of a file made outside <see cref="GetOrBuild"/> (a calibration), so it is checked before use too.</summary>
+    public static void WriteChecksum(string path) => File.WriteAllText(path + ".sha256", Hash(path));
+
+    /// <summary>False only when the file has a sidecar and its bytes no longer match it (a file without one cannot be judged).</summary>
+    public static bool IsIntactOrUnchecked(string path) => !File.Exists(path + ".sha256") || IsIntact(path);
+
     /// <summary>Deletes every entry (used by `doctor --clear-cache` and uninstall --purge).</summary>
     public void Clear()
     {

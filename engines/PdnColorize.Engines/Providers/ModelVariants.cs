@@ -47,7 +47,17 @@ public sealed class ModelVariants(CacheStore cache, Action<string>? log = null)
             throw new CalibrationMissingException(
                 $"INT8 needs a calibration of this model and none was found in {dir}. Make one with: " +
                 $"pdncolorize calibrate \"{modelPath}\" <folder of representative photos>");
+        RequireIntact(qdq, modelPath);
         return qdq;
+    }
+
+    /// <summary>A calibration file whose bytes no longer match the checksum calibrate wrote would run with wrong ranges.</summary>
+    private static void RequireIntact(string file, string modelPath)
+    {
+        if (!CacheStore.IsIntactOrUnchecked(file))
+            throw new CalibrationMissingException(
+                $"the INT8 calibration file {file} is damaged: its bytes differ from its checksum. Make it again with: " +
+                $"pdncolorize calibrate \"{modelPath}\" <folder of representative photos> --force");
     }
 
     /// <summary>The TensorRT table, copied into the engine cache folder where TensorRT looks for it.</summary>
@@ -60,6 +70,7 @@ public sealed class ModelVariants(CacheStore cache, Action<string>? log = null)
             throw new CalibrationMissingException(
                 $"TensorRT INT8 needs a calibration table and none was found in {dir}. Make one with: " +
                 $"pdncolorize calibrate \"{modelPath}\" <folder of representative photos>");
+        RequireIntact(table, modelPath);
         File.Copy(table, Path.Combine(engineDirectory, CalibrationFiles.TensorRtTable), overwrite: true);
         return CalibrationFiles.TensorRtTable;
     }

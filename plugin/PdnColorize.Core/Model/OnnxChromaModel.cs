@@ -52,6 +52,8 @@ public sealed class OnnxChromaModel : IChromaModel
         var entry = (store ?? ModelStore.Default()).Resolve(idOrPath);
         choice ??= new EngineChoice();
         factory ??= EngineFactory.Default(log);
+        // A damaged copy would run and colour wrongly with exit 0; the verdict is cached, so a large model is hashed once.
+        new ModelVerifier(Path.Combine(factory.Cache.Root, ModelVerifier.VerdictFileName)).Check(entry);
         var engine = factory.Open(new EngineRequest
         {
             ModelPath = entry.ModelPath,
