@@ -32,17 +32,7 @@ public static class ImageCodec
     public static BgraImage Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (Directory.Exists(path)) throw new ImageDecodeException(path, "is a folder, not an image file.");
-        if (!File.Exists(path)) throw new ImageDecodeException(path, "does not exist.");
-        FileStream stream;
-        try
-        {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ImageDecodeException(path, $"cannot be read: {e.Message}", e);
-        }
+        var stream = InputFile.OpenRead(path);
         using (stream) return Load(stream, path);
     }
 
