@@ -51,14 +51,21 @@ public static class ImageCodec
 
         long start = stream.Position;
         if (stream.Length - start == 0) throw new ImageDecodeException(name, "is empty.");
-        var head = new byte[32];
+        var head = new byte[64];
         int got = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         stream.Position = start;
         CheckDeclaredSize(head.AsSpan(0, got), name);
+        // A JPEG is read whole once more for JpegScanCheck: libjpeg only warns about damaged scan data.
+        byte[]? jpeg = got >= 2 && head[0] == 0xFF && head[1] == 0xD8 ? ReadRest(stream, start) : null;
 
         // Skia owns the wrapper and reads through it; the caller's stream stays open (disposeManagedStream: false).
         using var codec = SKCodec.Create(new SKManagedStream(stream, disposeManagedStream: false), out var result);
-        if (codec is null) throw new ImageDecodeException(name, OpenProblem(result, head.AsSpan(0, got)));
+        if (codec is null)
+        {
+            if (jpeg is not null && JpegScanCheck.Precision(jpeg) is { } bits and not 8)
+                throw new ImageDecodeException(name, $"is a {bits}-bit JPEG; only 8-bit JPEGs can be read (save it as a 16-bit PNG or TIFF).");
+            throw new ImageDecodeException(name, OpenProblem(result, head.AsSpan(0, got)));
+        }
 
         if (codec.EncodedFormat is not (SKEncodedImageFormat.Png or SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Webp or SKEncodedImageFormat.Bmp))
             throw new ImageDecodeException(name, $"is a {codec.EncodedFormat} image; only PNG, JPEG, WebP and BMP are supported.");
@@ -69,14 +76,26 @@ public static class ImageCodec
 
         var stored = new BgraImage(declared.Width, declared.Height);
         var want = new SKImageInfo(declared.Width, declared.Height, SKColorType.Bgra8888, SKAlphaType.Unpremul, SKColorSpace.CreateSrgb());
+        // The scan check reads only the bytes (0.33 s for a 14.7 MB, 24 MP JPEG here): it runs beside Skia's decode.
+        var damage = jpeg is not null && codec.EncodedFormat == SKEncodedImageFormat.Jpeg ? Task.Run(() => JpegScanCheck.Check(jpeg)) : null;
         SKCodecResult decoded;
         using (var pin = stored.Pixels.Pin())
         {
             unsafe { decoded = codec.GetPixels(want, (IntPtr)pin.Pointer, stored.Stride, new SKCodecOptions()); }
         }
         if (decoded != SKCodecResult.Success) throw new ImageDecodeException(name, DecodeProblem(decoded));
+        if (damage?.GetAwaiter().GetResult() is { } problem)
+            throw new ImageDecodeException(name, $"is damaged: {problem}");
 
         return Orientation.Apply(stored, codec.EncodedOrigin);
+    }
+
+    private static byte[] ReadRest(Stream stream, long start)
+    {
+        var bytes = new byte[stream.Length - start];
+        stream.ReadExactly(bytes);
+        stream.Position = start;
+        return bytes;
     }
 
     /// <summary>
@@ -88,6 +107,9 @@ public static class ImageCodec
         ReadOnlySpan<byte> pngSignature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
         if (head.Length >= 24 && head[..8].SequenceEqual(pngSignature) && head.Slice(12, 4).SequenceEqual("IHDR"u8))
         {
+            // libpng reports a bad IHDR checksum as a short read, which Skia calls truncation.
+            if (head.Length >= 33 && BinaryPrimitives.ReadUInt32BigEndian(head.Slice(29, 4)) != (Crc32.Update(0xFFFFFFFFu, head.Slice(12, 17)) ^ 0xFFFFFFFFu))
+                throw new ImageDecodeException(name, "is damaged: the checksum of its header (IHDR) does not match.");
             long width = BinaryPrimitives.ReadUInt32BigEndian(head.Slice(16, 4));
             long height = BinaryPrimitives.ReadUInt32BigEndian(head.Slice(20, 4));
             if (ImageLimits.Check(width, height) is { } problem)

@@ -58,4 +58,20 @@ public sealed class HostileFileTests(CliFixture fixture) : IClassFixture<CliFixt
         Assert.Contains("not a regular file", r.Stderr);
         Assert.DoesNotContain("empty", r.Stderr);
     }
+
+    [Fact]
+    public void A_jpeg_with_damaged_scan_data_is_exit_2_damaged_and_nothing_is_written()
+    {
+        var jpeg = CliFixture.Encode(TestImages.Colour(96, 64), SkiaSharp.SKEncodedImageFormat.Jpeg);
+        int scan = 2;
+        while (jpeg[scan + 1] != 0xDA) scan += 2 + ((jpeg[scan + 2] << 8) | jpeg[scan + 3]);
+        scan += 2 + ((jpeg[scan + 2] << 8) | jpeg[scan + 3]);
+        new Random(7).NextBytes(jpeg.AsSpan(scan + (jpeg.Length - scan) / 3, 64));
+        string input = _dir.File("damaged.jpg");
+        File.WriteAllBytes(input, jpeg);
+        var r = Run("colorize", input, "-o", _dir.File("out.png"), "--model", fixture.Plumbing);
+        Assert.True(r.ExitCode == 2, r.ToString());
+        Assert.Contains("damaged.jpg' is damaged", r.Stderr);
+        Assert.Equal(["damaged.jpg"], Directory.GetFiles(_dir.Path).Select(Path.GetFileName));
+    }
 }

@@ -65,6 +65,25 @@ public static class BadInputCorpus
             }
         }
 
+        // Damaged scan data (issue 15): 64 random bytes over a JPEG's entropy-coded data decode to a garbled picture
+        // with Skia's "success"; JpegScanCheck refuses those that break the Huffman stream. In this small photo (72
+        // blocks) 3 of these 10 resynchronise and end where the scan ends, so nothing in the file tells them from an
+        // original: Ok stays allowed (the rates are measured in DamagedFileTests). A 12-bit JPEG and a bad PNG header
+        // checksum are bad input with their own words.
+        var jpeg = formats[1].Bytes;
+        int scan = ScanStart(jpeg);
+        for (int seed = 0; seed < 10; seed++)
+        {
+            var copy = (byte[])jpeg.Clone();
+            var rng = new Random(2000 + seed);
+            rng.NextBytes(copy.AsSpan(scan + rng.Next(jpeg.Length - 2 - 64 - scan), 64));
+            list.Add(new("damaged-scan-jpg", $"garbage64-seed{seed}", ".jpg", copy, OkOrBad));
+        }
+        list.Add(new("damaged-header", "12-bit.jpg", ".jpg", TwelveBit(jpeg), Bad));
+        var badCrc = (byte[])formats[0].Bytes.Clone();
+        badCrc[29] ^= 0x01;
+        list.Add(new("damaged-header", "ihdr-crc.png", ".png", badCrc, Bad));
+
         // Sizes.
         list.Add(new("size", "0x0.png", ".png", Png(0, 0, 8, 2, new byte[0]), Bad));
         list.Add(new("size", "0x16.png", ".png", Png(0, 16, 8, 2, new byte[0]), Bad));
@@ -229,6 +248,36 @@ public static class BadInputCorpus
             {
                 BinaryPrimitives.WriteUInt16BigEndian(copy.AsSpan(i + 5), (ushort)height);
                 BinaryPrimitives.WriteUInt16BigEndian(copy.AsSpan(i + 7), (ushort)width);
+                return copy;
+            }
+            i += 2 + length;
+        }
+        throw new InvalidOperationException("no SOF marker");
+    }
+
+    /// <summary>Where the entropy-coded data of a JPEG's first scan starts.</summary>
+    private static int ScanStart(byte[] jpeg)
+    {
+        for (int i = 2; i + 3 < jpeg.Length;)
+        {
+            int length = (jpeg[i + 2] << 8) | jpeg[i + 3];
+            if (jpeg[i + 1] == 0xDA) return i + 2 + length;
+            i += 2 + length;
+        }
+        throw new InvalidOperationException("no scan");
+    }
+
+    /// <summary>The JPEG with its frame header saying extended sequential, 12-bit samples.</summary>
+    private static byte[] TwelveBit(byte[] jpeg)
+    {
+        var copy = (byte[])jpeg.Clone();
+        for (int i = 2; i + 4 < copy.Length;)
+        {
+            int length = (copy[i + 2] << 8) | copy[i + 3];
+            if (copy[i + 1] is 0xC0 or 0xC1)
+            {
+                copy[i + 1] = 0xC1;
+                copy[i + 4] = 12;
                 return copy;
             }
             i += 2 + length;
