@@ -194,7 +194,7 @@ public static class ImageCodec
         if (Directory.Exists(full)) throw new ImageSaveException(path, "is a folder.");
         string dir = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(dir)) throw new ImageSaveException(path, $"cannot be written: the folder '{dir}' does not exist.");
-        string probe = TempPathFor(full);
+        string probe = TempFiles.For(full);
         try
         {
             using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
@@ -226,7 +226,7 @@ public static class ImageCodec
         if (!Directory.Exists(dir)) throw new ImageSaveException(path, $"cannot be written: the folder '{dir}' does not exist.");
         cancellation.ThrowIfCancellationRequested();
 
-        string temp = TempPathFor(full);
+        string temp = TempFiles.For(full);
         try
         {
             using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 256 * 1024))
@@ -321,9 +321,6 @@ public static class ImageCodec
             throw new ImageSaveException(path, $"is not a valid path: {e.Message}", e);
         }
     }
-
-    private static string TempPathFor(string fullTarget) =>
-        Path.Combine(Path.GetDirectoryName(fullTarget)!, $".{Path.GetFileName(fullTarget)}.{Guid.NewGuid().ToString("N")[..8]}.tmp");
 
     private static void TryDelete(string path)
     {

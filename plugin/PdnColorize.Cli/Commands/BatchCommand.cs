@@ -46,7 +46,8 @@ public static class BatchCommand
         return command;
     }
 
-    private sealed record Outcome(string File, bool Ok, string Detail);
+    /// <param name="Cancelled">Coloured but not saved because the batch was interrupted (not a failure of the file).</param>
+    private sealed record Outcome(string File, bool Ok, string Detail, bool Cancelled = false);
 
     /// <summary>Where a file's time went: the model part (planning, L* grids, inference, fusion) against decode, compose and save.</summary>
     private static string Timings(JobResult r)
@@ -75,9 +76,13 @@ public static class BatchCommand
             throw new UsageException($"the output folder '{outDir}' cannot be created: {e.Message}");
         }
 
+        foreach (string stale in TempFiles.RemoveStale(outFull))
+            Console.Error.WriteLine($"pdncolorize: removed {stale} from {outDir}, left there by a save that was interrupted");
+
         _ = job.Model; // a missing or malformed model stops the batch before any file (exit 3)
 
         var outcomes = new List<Outcome>();
+        bool cancelled = false;
         var written = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         bool plain = !ConsoleUi.Interactive;
         var wall = System.Diagnostics.Stopwatch.StartNew();
@@ -94,6 +99,12 @@ public static class BatchCommand
             try
             {
                 ColouriseAll(saves);
+            }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            {
+                // Ctrl+C or SIGTERM: the saves already finished keep their lines; those cut short left no file.
+                cancelled = true;
+                foreach (var savedEarlier in saves.FinishAll()) Report(savedEarlier);
             }
             catch when (!cancellation.IsCancellationRequested)
             {
@@ -145,16 +156,24 @@ public static class BatchCommand
             }
         });
 
-        int ok = outcomes.Count(o => o.Ok), failed = outcomes.Count - ok;
+        int ok = outcomes.Count(o => o.Ok), failed = outcomes.Count(o => !o.Ok && !o.Cancelled), notDone = files.Count - ok - failed;
         var summary = new Table().Title("Batch summary").AddColumn("Result").AddColumn(new TableColumn("Files").RightAligned());
         summary.AddRow("[green]ok[/]", ok.ToString(CultureInfo.InvariantCulture));
         summary.AddRow("[red]failed[/]", failed.ToString(CultureInfo.InvariantCulture));
+        if (cancelled) summary.AddRow("[yellow]not done (interrupted)[/]", notDone.ToString(CultureInfo.InvariantCulture));
         AnsiConsole.Write(summary);
         if (failed > 0)
         {
             var reasons = new Table().Title("Failed files").AddColumn("File").AddColumn("Reason");
-            foreach (var o in outcomes.Where(o => !o.Ok)) reasons.AddRow(ConsoleUi.Cell(o.File), ConsoleUi.Cell(o.Detail));
+            foreach (var o in outcomes.Where(o => !o.Ok && !o.Cancelled)) reasons.AddRow(ConsoleUi.Cell(o.File), ConsoleUi.Cell(o.Detail));
             AnsiConsole.Write(reasons);
+        }
+        if (cancelled)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"cancelled after {wall.Elapsed.TotalSeconds:F1} s: {ok} saved in {outDir}, {failed} failed, {notDone} not done; no partial file was left."));
+            if (!plain) foreach (var o in outcomes.Where(o => o.Ok)) Console.WriteLine($"  saved {o.File}"); // plain output listed them as it went
+            return ExitCodes.Cancelled;
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{ok} ok, {failed} failed in {wall.Elapsed.TotalSeconds:F1} s; results in {outDir} ({job.Model.Description})."));
@@ -219,6 +238,10 @@ public static class BatchCommand
             catch (Exception e) when (ErrorReport.IsPerFile(e))
             {
                 return new Outcome(name, false, ErrorReport.Classify(e).Message);
+            }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            {
+                return new Outcome(name, false, "interrupted before it was saved", Cancelled: true);
             }
         }
 

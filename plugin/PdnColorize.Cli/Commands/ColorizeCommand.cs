@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using PdnColorize.Imaging;
 
 namespace PdnColorize.Cli.Commands;
 
@@ -30,6 +31,10 @@ public static class ColorizeCommand
                     throw new UsageException($"-o/--output needs a file name; got '{given}'.");
                 string outPath = given ?? DefaultOutput(inPath);
                 var job = new ColorizeJob(options.Read(parse));
+                string? folder = Path.GetDirectoryName(Path.GetFullPath(outPath));
+                if (folder is not null)
+                    foreach (string stale in TempFiles.RemoveStale(folder))
+                        Console.Error.WriteLine($"pdncolorize: removed {stale}, left by a save that was interrupted");
                 var result = job.Run(inPath, outPath, cancellation);
                 Console.WriteLine(Describe(result));
                 return Task.FromResult(ExitCodes.Ok);
