@@ -199,6 +199,10 @@ public static class ImageCodec
         {
             using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
         }
+        catch (IOException e) when (DiskFullException.Means(e))
+        {
+            throw new DiskFullException(path, e);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ImageSaveException(path, $"cannot be written: {e.Message}", e);
@@ -242,6 +246,11 @@ public static class ImageCodec
         {
             TryDelete(temp);
             throw new ImageSaveException(path, $"cannot be written: {e.Message}", e);
+        }
+        catch (IOException e) when (DiskFullException.Means(e))
+        {
+            TryDelete(temp);
+            throw new DiskFullException(path, e);
         }
         catch
         {
