@@ -97,12 +97,19 @@ public sealed class ColorizeJob
         double decodeMs = clock.Elapsed.TotalMilliseconds;
 
         var model = Model;
+        var settings = Settings;
+        if (_request.Size is { } requested && model.DynamicSize)
+        {
+            int size = ModelSizeBound.ForPhoto(requested, image.Width, image.Height, ModelSizeBound.AvailableBytes, input, out var note);
+            if (note is not null) Console.Error.WriteLine($"pdncolorize: note: {note}");
+            settings = settings with { ModelSize = size };
+        }
         var colorizer = new Colorizer(model);
         clock.Restart();
-        var chroma = colorizer.Predict(image, selection, Settings, cancellation);
+        var chroma = colorizer.Predict(image, selection, settings, cancellation);
         double modelMs = clock.Elapsed.TotalMilliseconds;
         clock.Restart();
-        colorizer.Compose(image, image, chroma, selection, Settings, null, cancellation);
+        colorizer.Compose(image, image, chroma, selection, settings, null, cancellation);
         double composeMs = clock.Elapsed.TotalMilliseconds;
         return new ColourisedImage(input, output, image, chroma, decodeMs, modelMs, composeMs);
     }
