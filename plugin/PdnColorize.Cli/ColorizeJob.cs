@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using PdnColorize.Core.Metrics;
 using PdnColorize.Core.Model;
 using PdnColorize.Core.Pipeline;
 using PdnColorize.Core.Pixels;
@@ -33,6 +34,12 @@ public sealed class ColorizeJob
     public IChromaModel Model => _model ??= OnnxChromaModel.Load(_request.Model, _request.Size, choice: _request.Engine, log: Console.Error.WriteLine);
 
     public ColorizeSettings Settings => _request.Settings;
+
+    /// <summary>
+    /// True (batch without --force): a photo already in colour is refused with <see cref="AlreadyInColourException"/>;
+    /// false (colorize, batch --force): it is colourised with a warning on stderr.
+    /// </summary>
+    public bool RefuseColourPhotos { get; init; }
 
     public static void RequireColourisableSize(BgraImage image, string path)
     {
@@ -93,6 +100,14 @@ public sealed class ColorizeJob
         var clock = Stopwatch.StartNew();
         var image = ImageCodec.Load(input);
         RequireColourisableSize(image, input);
+        var colour = ExistingColour.Measure(image);
+        if (ExistingColour.IsColour(colour))
+        {
+            string what = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"'{input}' is already in colour (mean chroma {colour.MeanChroma:F0}, spread {colour.ChromaSpread:F0}); colourising keeps only its lightness and replaces its colours with the model's");
+            if (RefuseColourPhotos) throw new AlreadyInColourException($"{what}. Skipped; --force colourises it anyway.");
+            Console.Error.WriteLine($"pdncolorize: warning: {what}.");
+        }
         var selection = SelectionFor(image);
         double decodeMs = clock.Elapsed.TotalMilliseconds;
 
@@ -132,3 +147,6 @@ public sealed record ColourisedImage(string Input, string Output, BgraImage Imag
     /// <summary>The image's pixel bytes (what holding it while the next file is worked on costs).</summary>
     public long Bytes => 4L * Image.Width * Image.Height;
 }
+
+/// <summary>A batch's photo that is already in colour, left alone (not a failure of the file).</summary>
+public sealed class AlreadyInColourException(string message) : Exception(message);

@@ -29,6 +29,7 @@ public static class ErrorReport
     public static (int Code, string Message) Classify(Exception e) => e switch
     {
         UsageException => (ExitCodes.BadInput, e.Message),
+        AlreadyInColourException => (ExitCodes.BadInput, e.Message),
         ImageFileException => (ExitCodes.BadInput, e.Message),
         ModelContractException => (ExitCodes.ModelProblem, $"model problem: {e.Message}"),
         ModelOutputException => (ExitCodes.ModelProblem, $"model problem: {e.Message}"),

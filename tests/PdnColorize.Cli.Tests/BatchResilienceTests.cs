@@ -41,7 +41,7 @@ public sealed class BatchResilienceTests(CliFixture fixture) : IClassFixture<Cli
         {
             string input = Photos(8);
             string output = Path.Combine(disk, "out");
-            var r = Run("batch", input, output, "--model", fixture.Plumbing, "--sequential");
+            var r = Run("batch", input, output, "--model", fixture.Plumbing, "--sequential", "--force"); // colour test photos
             Assert.True(r.ExitCode == 2, r.ToString());
             Assert.Contains("no space left", r.Stdout);
             Assert.Contains("not done (disk full)", r.Stdout);
@@ -64,11 +64,11 @@ public sealed class BatchResilienceTests(CliFixture fixture) : IClassFixture<Cli
     {
         string input = Photos(3, 48, 32);
         string output = _dir.File("out");
-        Assert.Equal(0, Run("batch", input, output, "--model", fixture.Plumbing).ExitCode);
+        Assert.Equal(0, Run("batch", input, output, "--model", fixture.Plumbing, "--force").ExitCode);
         File.Delete(Path.Combine(output, "p1.png")); // as if the first run was interrupted before it
         var before = File.GetLastWriteTimeUtc(Path.Combine(output, "p0.png"));
 
-        var r = Run("batch", input, output, "--model", fixture.Plumbing, "--skip-existing");
+        var r = Run("batch", input, output, "--model", fixture.Plumbing, "--skip-existing", "--force");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("[1/3] ok p0.png: skipped", r.Stdout);
         Assert.Contains("[2/3] ok p1.png: 48x32", r.Stdout);

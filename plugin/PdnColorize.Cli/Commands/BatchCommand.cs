@@ -34,13 +34,16 @@ public static class BatchCommand
             Description = "Leave photos whose out-dir/<stem>.png already exists (resume an interrupted batch).",
         };
         command.Options.Add(sequentialOption);
+        var force = new Option<bool>("--force") { Description = "Colourise photos that are already in colour too (by default they are skipped)." };
         command.Options.Add(skipExisting);
+        command.Options.Add(force);
         options.AddTo(command);
         command.SetAction((parse, cancellation) =>
         {
             try
             {
-                return Task.FromResult(Run(parse.GetValue(inDir)!, parse.GetValue(outDir)!, new ColorizeJob(options.Read(parse)),
+                return Task.FromResult(Run(parse.GetValue(inDir)!, parse.GetValue(outDir)!,
+                    new ColorizeJob(options.Read(parse)) { RefuseColourPhotos = !parse.GetValue(force) },
                     parse.GetValue(sequentialOption), parse.GetValue(skipExisting), cancellation));
             }
             catch (Exception e)
@@ -54,7 +57,9 @@ public static class BatchCommand
     /// <param name="Cancelled">Coloured but not saved because the batch was interrupted (not a failure of the file).</param>
     /// <param name="DiskFull">Its save ran out of disk space: the batch stops, since every later file would too.</param>
     /// <param name="Skipped">Its output was there already (--skip-existing): ok, not coloured again.</param>
-    private sealed record Outcome(string File, bool Ok, string Detail, bool Cancelled = false, bool DiskFull = false, bool Skipped = false);
+    /// <param name="InColour">Already in colour and left alone (no --force): neither done nor failed.</param>
+    private sealed record Outcome(string File, bool Ok, string Detail, bool Cancelled = false, bool DiskFull = false, bool Skipped = false,
+        bool InColour = false);
 
     /// <summary>Where a file's time went: the model part (planning, L* grids, inference, fusion) against decode, compose and save.</summary>
     private static string Timings(JobResult r)
@@ -105,7 +110,7 @@ public static class BatchCommand
             {
                 outcomes.Add(outcome);
                 if (outcome.DiskFull) diskFull = true;
-                if (plain) Console.WriteLine($"[{outcomes.Count}/{files.Count}] {(outcome.Ok ? "ok" : "FAILED")} {outcome.File}: {outcome.Detail}");
+                if (plain) Console.WriteLine($"[{outcomes.Count}/{files.Count}] {(outcome.Ok ? "ok" : outcome.InColour ? "skipped" : "FAILED")} {outcome.File}: {outcome.Detail}");
                 advance($"{outcomes.Count}/{files.Count} {outcome.File}");
             }
 
@@ -158,6 +163,10 @@ public static class BatchCommand
                             done = job.Colourise(file, target, cancellation);
                             written[target] = name;
                         }
+                        catch (AlreadyInColourException e)
+                        {
+                            failure = new Outcome(name, false, e.Message, InColour: true);
+                        }
                         catch (Exception e) when (ErrorReport.IsPerFile(e))
                         {
                             failure = new Outcome(name, false, ErrorReport.Classify(e).Message, DiskFull: e is DiskFullException);
@@ -179,11 +188,13 @@ public static class BatchCommand
             }
         });
 
-        int ok = outcomes.Count(o => o.Ok), failed = outcomes.Count(o => !o.Ok && !o.Cancelled), notDone = files.Count - ok - failed;
+        int ok = outcomes.Count(o => o.Ok), failed = outcomes.Count(o => !o.Ok && !o.Cancelled && !o.InColour),
+            inColour = outcomes.Count(o => o.InColour), notDone = files.Count - ok - failed - inColour;
         var summary = new Table().Title("Batch summary").AddColumn("Result").AddColumn(new TableColumn("Files").RightAligned());
         summary.AddRow("[green]ok[/]", ok.ToString(CultureInfo.InvariantCulture));
         int skipped = outcomes.Count(o => o.Skipped);
         if (skipped > 0) summary.AddRow("[green]of which already there[/]", skipped.ToString(CultureInfo.InvariantCulture));
+        if (inColour > 0) summary.AddRow("[yellow]skipped: already in colour (--force)[/]", inColour.ToString(CultureInfo.InvariantCulture));
         summary.AddRow("[red]failed[/]", failed.ToString(CultureInfo.InvariantCulture));
         if (cancelled || diskFull)
             summary.AddRow(cancelled ? "[yellow]not done (interrupted)[/]" : "[yellow]not done (disk full)[/]", notDone.ToString(CultureInfo.InvariantCulture));
@@ -191,7 +202,7 @@ public static class BatchCommand
         if (failed > 0)
         {
             var reasons = new Table().Title("Failed files").AddColumn("File").AddColumn("Reason");
-            foreach (var o in outcomes.Where(o => !o.Ok && !o.Cancelled)) reasons.AddRow(ConsoleUi.Cell(o.File), ConsoleUi.Cell(o.Detail));
+            foreach (var o in outcomes.Where(o => !o.Ok && !o.Cancelled && !o.InColour)) reasons.AddRow(ConsoleUi.Cell(o.File), ConsoleUi.Cell(o.Detail));
             AnsiConsole.Write(reasons);
         }
         if (diskFull && !cancelled)
@@ -208,8 +219,10 @@ public static class BatchCommand
             if (!plain) foreach (var o in outcomes.Where(o => o.Ok)) Console.WriteLine($"  saved {o.File}"); // plain output listed them as it went
             return ExitCodes.Cancelled;
         }
+        if (inColour > 0)
+            Console.WriteLine($"skipped {inColour} photo(s) already in colour: {string.Join(", ", outcomes.Where(o => o.InColour).Select(o => o.File))} (--force colourises them anyway).");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{ok} ok, {failed} failed in {wall.Elapsed.TotalSeconds:F1} s; results in {outDir} ({job.Model.Description})."));
+            $"{ok} ok, {failed} failed{(inColour > 0 ? $", {inColour} skipped (in colour)" : "")} in {wall.Elapsed.TotalSeconds:F1} s; results in {outDir} ({job.Model.Description})."));
         return failed == 0 ? ExitCodes.Ok : ExitCodes.Other;
     }
 
