@@ -79,6 +79,7 @@ public static class Calibrator
             throw new CalibrationInputException($"the output folder '{request.OutputDirectory}' already exists; use --force to replace it.");
         if (!Directory.Exists(request.ImagesDirectory))
             throw new CalibrationInputException($"the images folder '{request.ImagesDirectory}' does not exist.");
+        RequireWritableParent(output, request.OutputDirectory); // before minutes of work, not after
 
         // The model: readable, honouring the I/O contract, with float activations to calibrate.
         var model = LoadModel(request.ModelPath);
@@ -197,6 +198,27 @@ public static class Calibrator
         finally
         {
             TryDeleteDirectory(partial);
+        }
+    }
+
+    /// <summary>The output's parent folder must exist or be creatable, and take a new entry (a probe folder is made and removed).</summary>
+    private static void RequireWritableParent(string output, string asGiven)
+    {
+        string parent = Path.GetDirectoryName(output) ?? throw new CalibrationInputException($"'{asGiven}' has no parent folder.");
+        string probe = Path.Combine(parent, $".{Path.GetFileName(output)}.probe-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
+        try
+        {
+            Directory.CreateDirectory(parent);
+            Directory.CreateDirectory(probe);
+            File.WriteAllBytes(Path.Combine(probe, "probe"), [0]);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CalibrationInputException($"the output folder '{asGiven}' cannot be written: {e.Message}");
+        }
+        finally
+        {
+            TryDeleteDirectory(probe);
         }
     }
 
