@@ -98,7 +98,9 @@ public sealed class ColorizeJob
         ImageCodec.CheckWritable(output);
 
         var clock = Stopwatch.StartNew();
-        var image = ImageCodec.Load(input);
+        var decoded = ImageCodec.LoadDecoded(input);
+        foreach (string note in decoded.Notes) Console.Error.WriteLine($"pdncolorize: note: {note}");
+        var image = decoded.Image;
         RequireColourisableSize(image, input);
         var colour = ExistingColour.Measure(image);
         if (ExistingColour.IsColour(colour))
@@ -126,14 +128,14 @@ public sealed class ColorizeJob
         clock.Restart();
         colorizer.Compose(image, image, chroma, selection, settings, null, cancellation);
         double composeMs = clock.Elapsed.TotalMilliseconds;
-        return new ColourisedImage(input, output, image, chroma, decodeMs, modelMs, composeMs);
+        return new ColourisedImage(input, output, image, chroma, decodeMs, modelMs, composeMs) { Deep = decoded.Deep };
     }
 
     /// <summary>Writes a colourised image (atomically: a temporary file renamed into place).</summary>
     public static JobResult Save(ColourisedImage done, CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
-        ImageCodec.Save(done.Image, done.Output, cancellation: cancellation);
+        ImageCodec.Save(done.Image, done.Output, cancellation: cancellation, deep: done.Deep);
         double saveMs = clock.Elapsed.TotalMilliseconds;
         return new JobResult(done.Input, done.Output, done.Image.Width, done.Image.Height, done.Chroma,
             new JobTimings(done.DecodeMs, done.ModelMs, done.ComposeMs, saveMs));
@@ -144,8 +146,11 @@ public sealed class ColorizeJob
 public sealed record ColourisedImage(string Input, string Output, BgraImage Image, ChromaField Chroma,
     double DecodeMs, double ModelMs, double ComposeMs)
 {
+    /// <summary>The source's 16-bit luminance, when it had one: the PNG or TIFF result is then written at 16 bits.</summary>
+    public DeepLuminance? Deep { get; init; }
+
     /// <summary>The image's pixel bytes (what holding it while the next file is worked on costs).</summary>
-    public long Bytes => 4L * Image.Width * Image.Height;
+    public long Bytes => 4L * Image.Width * Image.Height + (Deep is null ? 0 : 2L * Image.Width * Image.Height);
 }
 
 /// <summary>A batch's photo that is already in colour, left alone (not a failure of the file).</summary>

@@ -105,6 +105,21 @@ public static class BadInputCorpus
         list.Add(new("format", "cmyk.jpg", ".jpg", File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "corpus", "cmyk-red-to-blue.jpg")), Ok));
         list.Add(new("format", "gray.jpg", ".jpg", Encode(TestImages.Gray(40, 30), SKEncodedImageFormat.Jpeg), Ok));
 
+        // TIFF (issue 15): 8-bit and 16-bit RGB (Deflate) must work; cut ones are bad input.
+        var tiffGray = TestImages.Gray(40, 30);
+        var deep = new DeepLuminance(40, 30, Enumerable.Range(0, 40 * 30).Select(i => (ushort)(1000 + 1531 * (i % 40) + 7 * (i / 40))).ToArray());
+        byte[] Tiff(DeepLuminance? d)
+        {
+            using var ms = new MemoryStream();
+            TiffCodec.Encode(tiffGray, d, ms);
+            return ms.ToArray();
+        }
+        var tiff16 = Tiff(deep);
+        list.Add(new("format", "rgb8.tif", ".tif", Tiff(null), Ok));
+        list.Add(new("format", "rgb16.tif", ".tif", tiff16, Ok));
+        foreach (int cut in new[] { 8, tiff16.Length / 3, tiff16.Length / 2 })
+            list.Add(new("truncated-tiff", $"cut{cut}of{tiff16.Length}", ".tif", tiff16[..cut], Bad));
+
         // Decompression bombs: a tiny file declaring a huge image, refused from the header before any allocation.
         list.Add(new("bomb", "png-100000x100000", ".png", Png(100000, 100000, 8, 2, new byte[16], rawIdat: true), Bad));
         list.Add(new("bomb", "png-60000x60000", ".png", Png(60000, 60000, 8, 2, new byte[16], rawIdat: true), Bad));
@@ -117,6 +132,9 @@ public static class BadInputCorpus
         list.Add(new("not-image", "text.png", ".png", "this is not a picture\n"u8.ToArray(), Bad));
         list.Add(new("not-image", "gif.png", ".png", "GIF89a\x01\x00\x01\x00\x00\x00\x00;"u8.ToArray(), Bad));
         list.Add(new("not-image", "signature-only.png", ".png", [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A], Bad));
+        list.Add(new("not-image", "heic.png", ".png", [0, 0, 0, 0x18, .."ftypheic"u8, 0, 0, 0, 0, .."mif1heic"u8], Bad));
+        list.Add(new("not-image", "avif.png", ".png", [0, 0, 0, 0x1C, .."ftypavif"u8, 0, 0, 0, 0, .."avifmif1"u8], Bad));
+        list.Add(new("not-image", "jpeg2000.png", ".png", [0, 0, 0, 0x0C, 0x6A, 0x50, 0x20, 0x20, 0x0D, 0x0A, 0x87, 0x0A, 0, 0, 0, 0x14], Bad));
 
         // Models: a good image, a bad model.
         var input = Encode(TestImages.Gray(48, 32), SKEncodedImageFormat.Png);

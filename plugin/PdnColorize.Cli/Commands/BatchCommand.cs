@@ -15,7 +15,7 @@ public static class BatchCommand
 {
     public static Command Create()
     {
-        var inDir = new Argument<string>("in-dir") { Description = "Folder of photos (PNG, JPEG, WebP, BMP); sub-folders are not read." };
+        var inDir = new Argument<string>("in-dir") { Description = "Folder of photos (PNG, JPEG, WebP, BMP, TIFF); sub-folders are not read." };
         var outDir = new Argument<string>("out-dir") { Description = "Folder for the results, created when missing; each is <stem>.png." };
         var options = new PipelineOptions(selection: true);
         var sequentialOption = new Option<bool>("--sequential")

@@ -9,10 +9,10 @@ public static class ColorizeCommand
 {
     public static Command Create()
     {
-        var input = new Argument<string>("in") { Description = "The photo to colourise (PNG, JPEG, WebP, BMP)." };
+        var input = new Argument<string>("in") { Description = "The photo to colourise (PNG, JPEG, WebP, BMP, TIFF)." };
         var output = new Option<string?>("--output", "-o")
         {
-            Description = "Where to write the result (.png or .jpg). Default: <in-stem>.colorized.png beside the input.",
+            Description = "Where to write the result (.png, .jpg or .tif; a 16-bit source gives a 16-bit PNG or TIFF). Default: <in-stem>.colorized.png beside the input.",
             HelpName = "out",
         };
         var options = new PipelineOptions(selection: true);
