@@ -99,7 +99,10 @@ public static class ImageCodec
         if (damage?.GetAwaiter().GetResult() is { } problem)
             throw new ImageDecodeException(name, $"is damaged: {problem}");
 
-        return new DecodedImage(Orientation.Apply(stored, codec.EncodedOrigin), null, []);
+        var deep = got >= 26 && codec.EncodedFormat == SKEncodedImageFormat.Png && head[24] == 16 && codec.EncodedOrigin == SKEncodedOrigin.TopLeft
+            ? Png16Reader.Read(stream, start)
+            : null;
+        return new DecodedImage(Orientation.Apply(stored, codec.EncodedOrigin), deep, []);
     }
 
     /// <summary>HEIC, AVIF and JPEG 2000 by their signatures: named, where Skia would only say "not an image".</summary>

@@ -223,3 +223,32 @@ public sealed class TiffTests : IDisposable
         Assert.DoesNotContain("not an image", e.Message);
     }
 }
+
+public sealed class Png16InputTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void A_16_bit_gray_png_keeps_its_levels_through_a_16_bit_png_output()
+    {
+        // Written by our own 16-bit encoder from known levels, then read back as any 16-bit PNG is.
+        int w = 40, h = 10;
+        var levels = Enumerable.Range(0, w * h).Select(i => (ushort)(500 + 1601 * (i % w) + 3 * (i / w))).ToArray();
+        var eight = new BgraImage(w, h);
+        for (int i = 0; i < w * h; i++)
+        {
+            var px = eight.Row(i / w).Slice(4 * (i % w), 4);
+            px[0] = px[1] = px[2] = (byte)((levels[i] * 255 + 32767) / 65535);
+            px[3] = 255;
+        }
+        string source = _dir.File("scan16.png");
+        using (var f = File.Create(source)) Png16Encoder.Encode(eight, new DeepLuminance(w, h, levels), f);
+
+        var decoded = ImageCodec.LoadDecoded(source);
+        Assert.NotNull(decoded.Deep);
+        for (int i = 0; i < w * h; i++) Assert.InRange(decoded.Deep!.Gray[i] - levels[i], -1, 1);
+        Assert.Null(ImageCodec.LoadDecoded(new MemoryStream(ImageCodecTests.Encode(eight, SkiaSharp.SKEncodedImageFormat.Png)), "8.png").Deep);
+    }
+}
