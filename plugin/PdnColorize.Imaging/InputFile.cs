@@ -48,7 +48,7 @@ public static class InputFile
     {
         // O_RDONLY = 0; O_NONBLOCK and O_CLOEXEC differ between Linux and macOS.
         int flags = OperatingSystem.IsMacOS() ? 0x0004 | 0x1000000 : 0x800 | 0x80000;
-        int fd = open(path, flags);
+        int fd = Open(path, flags);
         if (fd < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
@@ -62,6 +62,20 @@ public static class InputFile
         return new SafeFileHandle(fd, ownsHandle: true);
     }
 
-    [DllImport("libc", SetLastError = true)]
-    private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+    /// <summary>open(2): glibc's file by its full name first (a bare "libc.so" is often a linker script), then "libc" (macOS, musl).</summary>
+    private static int Open(string path, int flags)
+    {
+        if (!OperatingSystem.IsMacOS())
+        {
+            try { return OpenGlibc(path, flags); }
+            catch (DllNotFoundException) { }
+        }
+        return OpenLibc(path, flags);
+    }
+
+    [DllImport("libc.so.6", EntryPoint = "open", SetLastError = true)]
+    private static extern int OpenGlibc([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    private static extern int OpenLibc([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
 }

@@ -87,9 +87,10 @@ public sealed class InterruptionTests(CliFixture fixture) : IClassFixture<CliFix
     {
         if (OperatingSystem.IsWindows()) return;
         string input = _dir.File("in.png"), output = _dir.File("out.png");
-        ImageCodec.Save(TestImages.Gray(640, 400), input);
-        // Size 2048 takes about 15 s here; the signal comes after 3 s (nothing is printed before the end).
-        var r = RunAndSignal("INT", _ => false, TimeSpan.FromSeconds(3), "colorize", input, "-o", output, "--size", "2048");
+        ImageCodec.Save(TestImages.Gray(2048, 1536), input);
+        // Size 1536 takes about 8 s here (--size is capped at the photo's larger side, so the photo is that large);
+        // the signal comes after 3 s (nothing is printed before the end).
+        var r = RunAndSignal("INT", _ => false, TimeSpan.FromSeconds(3), "colorize", input, "-o", output, "--size", "1536", "--detail", "global");
         Assert.True(r.ExitCode == 130, r.ToString());
         Assert.Contains("cancelled", r.Stderr);
         Assert.Equal(["in.png"], Directory.GetFiles(_dir.Path).Select(Path.GetFileName));
