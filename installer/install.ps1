@@ -10,8 +10,9 @@
 .EXAMPLE
   .\install.ps1                      # find Paint.NET, install the plugin (CPU)
   .\install.ps1 -Gpu cuda            # also download ONNX Runtime's CUDA/TensorRT providers (~160 MB)
-  .\install.ps1 -PdnDir D:\Apps\paint.net -Model ddcolor-tiny
+  .\install.ps1 -PdnDir D:\Apps\paint.net -Model ddcolor-tiny-onnx
   .\install.ps1 -Action uninstall    # -Action status | doctor | repair | uninstall
+  .\install.ps1 -Import D:\models\my-colorizer.onnx   # check an ONNX model and add it to the effect's Model list
 #>
 [CmdletBinding()]
 param(
@@ -24,6 +25,10 @@ param(
     [string] $Payload,
     [switch] $Purge,
     [switch] $Force,
+    # An .onnx model to check and add as a user model (pdncolorize-setup models import); no administrator rights needed.
+    [string] $Import,
+    # Wait for Enter before the window closes (install.cmd passes it when a model file was dropped on it).
+    [switch] $Pause,
     # Internal: set when this script re-starts itself elevated.
     [switch] $Elevated
 )
@@ -37,6 +42,17 @@ if (-not (Test-Path -LiteralPath $setup)) {
 
 # ids may arrive comma-joined (install.cmd, or the elevated re-start): split them
 if ($Model) { $Model = @($Model | ForEach-Object { $_ -split ',' } | Where-Object { $_ }) }
+
+if ($Import) {
+    $importArgs = @('models', 'import', $Import)
+    if ($PdnDir) { $importArgs += @('--pdn-dir', $PdnDir) }
+    if ($Force) { $importArgs += '--force' }
+    & $setup @importArgs
+    $code = $LASTEXITCODE
+    if ($code -eq 0) { Write-Host 'The model is installed: it appears in the Model list the next time the effect''s dialog opens.' }
+    if ($Pause) { Read-Host 'Press Enter to close this window' }
+    exit $code
+}
 
 $arguments = @($Action)
 if ($PdnDir) { $arguments += @('--pdn-dir', $PdnDir) }

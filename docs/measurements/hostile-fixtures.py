@@ -29,8 +29,9 @@ j[at:at + 64] = bytes(rng.randrange(256) for _ in range(64)); open(f'{out}/damag
 k = bytearray(jpeg); i = segment(k, (0xC0, 0xC1)); k[i + 1] = 0xC1; k[i + 4] = 12; open(f'{out}/12bit.jpg', 'wb').write(k)
 p = bytearray(open(f'{out}/gray.png', 'rb').read()); p[29] ^= 1; open(f'{out}/badcrc.png', 'wb').write(p)
 open(f'{out}/photo.heic', 'wb').write(b'\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic' + b'\x00' * 64)
-model = open(f'{repo}/engines/models/pdnc-compact-v1.onnx', 'rb').read()
-manifest = json.load(open(f'{repo}/engines/models/pdnc-compact-v1.json'))
+embedded = sorted(f for f in os.listdir(f'{repo}/engines/models') if f.endswith('.onnx'))[0]  # the one embedded model
+model = open(f'{repo}/engines/models/{embedded}', 'rb').read()
+manifest = json.load(open(f'{repo}/engines/models/{embedded[:-5]}.json'))
 open(f'{out}/big.onnx', 'wb').write(model); json.dump(dict(manifest, id='big', input_size=99999), open(f'{out}/big.json', 'w'))
 flipped = bytearray(model); flipped[len(flipped) // 2] ^= 4
 open(f'{out}/flip.onnx', 'wb').write(flipped); json.dump(dict(manifest, id='flip'), open(f'{out}/flip.json', 'w'))

@@ -93,8 +93,16 @@ public sealed class ChromaSession : IDisposable
         }
     }
 
-    /// <summary>The input name, needed before the session exists for TensorRT profiles; "input" by contract.</summary>
-    private static string InputNameOf(string modelPath) => "input";
+    /// <summary>
+    /// The input name, needed before the session exists for TensorRT profiles: read from the file's declared inputs
+    /// (cheap, weights are skipped), since contract models from other exporters name it otherwise ("gray", "x").
+    /// An unreadable file falls back to "input" and lets ONNX Runtime report what is wrong with it.
+    /// </summary>
+    private static string InputNameOf(string modelPath)
+    {
+        try { return Descriptors.OnnxIo.Read(modelPath).Inputs is [var first, ..] ? first.Name : "input"; }
+        catch (Exception) { return "input"; } // a name for TensorRT's profile must never be why a model fails to open
+    }
 
     /// <summary>
     /// Runs the model on <paramref name="batch"/> gray images of <paramref name="height"/> x <paramref name="width"/>

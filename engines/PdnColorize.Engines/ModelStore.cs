@@ -10,7 +10,7 @@ public sealed record ModelEntry(ModelManifest Manifest, string ModelPath, bool E
 public sealed class ModelStore
 {
     /// <summary>The id of the model that runs when the user names none.</summary>
-    public const string DefaultModelId = "pdnc-compact-v1";
+    public const string DefaultModelId = "pdnc-resnet18-v2";
 
     public ModelStore(string embeddedDirectory, string? userDirectory)
     {

@@ -211,6 +211,8 @@ public static class SetupApp
                 if (s.Untracked.Count > 0) con.WriteLine($"  your files:  {s.Untracked.Count} (kept on upgrade and uninstall)");
             }
             foreach (var l in s.Leftovers) con.MarkupLine($"  [yellow]leftover of an interrupted run:[/] {Markup.Escape(l)} (the next install/repair/uninstall cleans it up)");
+            if (Directory.Exists(SetupKit.KeptDirectory(c)))
+                con.WriteLine($"  installer:   a copy in {SetupKit.KeptDirectory(c)} (run install.cmd there to repair or remove; no zip needed)");
             int userModels = Directory.Exists(c.ModelsDirectory) ? Directory.EnumerateFiles(c.ModelsDirectory, "*.onnx").Count() : 0;
             con.WriteLine($"  user models: {userModels} in {c.ModelsDirectory}");
             if (!s.Intact) con.WriteLine(s.Installed ? "Run 'pdncolorize-setup repair' to restore the damaged files." : "Run 'pdncolorize-setup install' to install it.");
@@ -250,7 +252,11 @@ public static class SetupApp
             catalog = LoadCatalog(c);
             string? embedded = null;
             try { embedded = Path.Combine(Locate(c, p).PluginDirectory, "models"); }
-            catch (UsageException) { /* no Paint.NET: only the user's models */ }
+            catch (UsageException e)
+            {
+                // no Paint.NET: only the user's models, and say so (a verify that skipped the plugin's model must not read as all clear)
+                c.Console.MarkupLine($"[yellow]note:[/] the plugin's own models are not included: {Markup.Escape(e.Message)} Pass --pdn-dir to include them.");
+            }
             return new ModelManager(c, catalog, embedded);
         }
 
@@ -261,52 +267,71 @@ public static class SetupApp
             table.AddColumn(new TableColumn("id").NoWrap());
             table.AddColumn(new TableColumn("state").NoWrap());
             table.AddColumn(new TableColumn("size").NoWrap());
+            table.AddColumn(new TableColumn("io").NoWrap());
             table.AddColumn("name");
             foreach (var r in rows)
-                table.AddRow(Markup.Escape(r.Id), Markup.Escape(r.Where == "catalog" ? r.State : $"{r.State} ({r.Where})"), Markup.Escape(r.Size), Markup.Escape(r.Name));
+                table.AddRow(Markup.Escape(r.Id), Markup.Escape(r.Where == "catalog" ? r.State : $"{r.State} ({r.Where})"), Markup.Escape(r.Size),
+                    Markup.Escape(r.Io), Markup.Escape(r.Name));
             c.Console.Write(table);
             c.Console.WriteLine($"catalog: {string.Join(" + ", catalog.Sources)}; user models: {c.ModelsDirectory}");
             return Task.FromResult(ExitCodes.Ok);
         }));
 
-        var id = new Argument<string?>("id") { Description = "Catalog model id.", Arity = ArgumentArity.ZeroOrOne };
-        var url = new Option<string?>("--url") { Description = "Download a custom ONNX from this URL instead of a catalog entry (needs --id).", HelpName = "url" };
-        var newId = new Option<string?>("--id") { Description = "Id for the model (custom URL or import).", HelpName = "id" };
-        var sha = new Option<string?>("--sha256") { Description = "Expected SHA-256 of a custom URL's file.", HelpName = "hex" };
-        var download = Verb("download", "Download a catalog model (or --url), verify its SHA-256 and the I/O contract, install it.", baseContext, async (c, p, ct) =>
+        // "install" is the one-command route (download, verify, contract-check, smoke-test, install); "download" is
+        // its older name and does the same.
+        Command DownloadVerb(string verb, string description)
         {
-            var manager = Manager(c, p, out _);
-            if (p.GetValue(url) is { } u)
+            var id = new Argument<string?>("id") { Description = "Catalog model id (see 'models list').", Arity = ArgumentArity.ZeroOrOne };
+            var url = new Option<string?>("--url") { Description = "Download a custom ONNX from this URL instead of a catalog entry (needs --id).", HelpName = "url" };
+            var newId = new Option<string?>("--id") { Description = "Id for the model (custom URL).", HelpName = "id" };
+            var sha = new Option<string?>("--sha256") { Description = "Expected SHA-256 of a custom URL's file.", HelpName = "hex" };
+            var input = new Option<string?>("--input") { Description = "A custom URL's input convention: gray-rgb01, gray-rgb255 or L100.", HelpName = "convention" };
+            var output = new Option<string?>("--output") { Description = "A custom URL's output convention: lab-ab, rgb01 or rgb255.", HelpName = "convention" };
+            var command = Verb(verb, description, baseContext, async (c, p, ct) =>
             {
-                string mid = p.GetValue(newId) ?? p.GetValue(id) ?? throw new UsageException("--url needs --id ID.");
-                if (!Uri.TryCreate(u, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("http" or "https"))
-                    throw new UsageException($"--url {u}: not an http(s) URL.");
-                await manager.DownloadAsync(new CatalogModel
+                var manager = Manager(c, p, out _);
+                if (p.GetValue(url) is { } u)
                 {
-                    Id = mid, Name = mid, Format = "onnx", Url = u, Sha256 = p.GetValue(sha), Source = u, Notes = "downloaded from a custom URL",
-                }, ct).ConfigureAwait(false);
-            }
-            else
-            {
-                await manager.DownloadAsync(p.GetValue(id) ?? throw new UsageException("name a model id (see 'models list') or --url."), ct).ConfigureAwait(false);
-            }
-            return ExitCodes.Ok;
-        });
-        download.Arguments.Add(id);
-        download.Options.Add(url);
-        download.Options.Add(newId);
-        download.Options.Add(sha);
-        models.Subcommands.Add(download);
+                    string mid = p.GetValue(newId) ?? p.GetValue(id) ?? throw new UsageException("--url needs --id ID.");
+                    if (!Uri.TryCreate(u, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("http" or "https"))
+                        throw new UsageException($"--url {u}: not an http(s) URL.");
+                    if (p.GetValue(input) is { } i && !Engines.Descriptors.ModelDescriptor.IsInputName(i))
+                        throw new UsageException($"--input {i}: use one of {string.Join(", ", Engines.Descriptors.ModelDescriptor.InputNames)}.");
+                    if (p.GetValue(output) is { } o && !Engines.Descriptors.ModelDescriptor.IsOutputName(o))
+                        throw new UsageException($"--output {o}: use one of {string.Join(", ", Engines.Descriptors.ModelDescriptor.OutputNames)}.");
+                    await manager.DownloadAsync(new CatalogModel
+                    {
+                        Id = mid, Name = mid, Format = "onnx", Url = u, Sha256 = p.GetValue(sha), Source = u, Notes = "downloaded from a custom URL",
+                        Input = p.GetValue(input), Output = p.GetValue(output),
+                    }, ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    await manager.DownloadAsync(p.GetValue(id) ?? throw new UsageException("name a model id (see 'models list') or --url."), ct).ConfigureAwait(false);
+                }
+                return ExitCodes.Ok;
+            });
+            command.Arguments.Add(id);
+            foreach (var o in new Option[] { url, newId, sha, input, output }) command.Options.Add(o);
+            return command;
+        }
+        models.Subcommands.Add(DownloadVerb("install",
+            "Download a catalog model (or --url), verify it (SHA-256 or the publisher's CRC-32 hash file), check its I/O, run one smoke inference, install it."));
+        models.Subcommands.Add(DownloadVerb("download", "The same as 'models install'."));
 
         var file = new Argument<string>("file") { Description = "An .onnx model (a manifest .json beside it is used when present)." };
         var name = new Option<string?>("--name") { Description = "Display name.", HelpName = "text" };
         var importId = new Option<string?>("--id") { Description = "Model id (default: the manifest's, else the file name).", HelpName = "id" };
         var force = new Option<bool>("--force") { Description = "Replace an installed model with the same id." };
-        var import = Verb("import", "Check an ONNX model against the I/O contract and install it as a user model.", baseContext, (c, p, ct) =>
+        var importInput = new Option<string?>("--input") { Description = "Its input convention, written to the manifest: gray-rgb01, gray-rgb255 or L100.", HelpName = "convention" };
+        var importOutput = new Option<string?>("--output") { Description = "Its output convention, written to the manifest: lab-ab, rgb01 or rgb255.", HelpName = "convention" };
+        var import = Verb("import", "Check an ONNX model (descriptor, I/O, one smoke inference) and install it as a user model.", baseContext, (c, p, ct) =>
         {
-            Manager(c, p, out _).Import(p.GetValue(file)!, p.GetValue(importId), p.GetValue(name), p.GetValue(force));
+            Manager(c, p, out _).Import(p.GetValue(file)!, p.GetValue(importId), p.GetValue(name), p.GetValue(force), p.GetValue(importInput), p.GetValue(importOutput));
             return Task.FromResult(ExitCodes.Ok);
         });
+        import.Options.Add(importInput);
+        import.Options.Add(importOutput);
         import.Arguments.Add(file);
         import.Options.Add(importId);
         import.Options.Add(name);

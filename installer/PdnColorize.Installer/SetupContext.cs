@@ -39,6 +39,9 @@ public sealed class SetupContext
     /// <summary>Says whether Paint.NET is running (its DLLs would be locked). Windows only in the real context.</summary>
     public Func<bool> PaintDotNetRunning { get; init; } = () => false;
 
+    /// <summary>The unpacked release (or the kept copy of it) this installer runs from; null for a development build.</summary>
+    public string? ReleaseDirectory { get; init; } = SetupKit.FindRelease(AppContext.BaseDirectory);
+
     public string DownloadsDirectory => Path.Combine(DataDirectory, "downloads");
 
     /// <summary>The default payload: the plugin folder shipped beside the installer exe.</summary>
@@ -94,6 +97,7 @@ public sealed class SetupContext
         Console = Console,
         Error = Error,
         PaintDotNetRunning = PaintDotNetRunning,
+        ReleaseDirectory = ReleaseDirectory,
     };
     }
 }

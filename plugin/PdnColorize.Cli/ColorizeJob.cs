@@ -115,9 +115,10 @@ public sealed class ColorizeJob
 
         var model = Model;
         var settings = Settings;
-        if (_request.Size is { } requested && model.DynamicSize)
+        if (_request.Size is not null && model.DynamicSize)
         {
-            int size = ModelSizeBound.ForPhoto(requested, image.Width, image.Height, ModelSizeBound.AvailableBytes, input, out var note);
+            // The model's size is --size already kept within the manifest's limits; the photo and memory bound it further.
+            int size = ModelSizeBound.ForPhoto(model.PreferredSize, image.Width, image.Height, ModelSizeBound.AvailableBytes, input, out var note);
             if (note is not null) Console.Error.WriteLine($"pdncolorize: note: {note}");
             settings = settings with { ModelSize = size };
         }

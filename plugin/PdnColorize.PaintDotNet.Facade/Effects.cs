@@ -1,8 +1,12 @@
-// Facade of Paint.NET 5.1 PaintDotNet.Effects.Core.dll: the BitmapEffect API as the adapter uses it. The "Host..."
-// members are internal: they stand for what Paint.NET's effect system does, and only the tests' simulator calls them.
+// Facade of Paint.NET 5.1 PaintDotNet.Effects.Core.dll: the BitmapEffect API as the adapter uses it, declared with the
+// real shapes from the public API docs (paintdotnet/apidocs): sealed Dispose(bool) with OnDispose, the environment's
+// real members, the selection and input-bitmap interfaces with their bases and pixel constraints, the constructor
+// overloads. The "Host..." members are internal: they stand for what Paint.NET's effect system does, and only the
+// tests' simulator calls them.
 using System;
 using System.Collections.Generic;
 using System.Threading;
+using PaintDotNet.ComponentModel;
 using PaintDotNet.Imaging;
 using PaintDotNet.IndirectUI;
 using PaintDotNet.PropertySystem;
@@ -18,7 +22,7 @@ namespace PaintDotNet.Effects
     public record BitmapEffectOptions
     {
         public static BitmapEffectOptions Create() => new();
-        public bool IsConfigurable { get; set; }
+        public bool IsConfigurable { get; init; }
     }
 
     [Flags]
@@ -36,22 +40,42 @@ namespace PaintDotNet.Effects
         BitmapEffectRenderingSchedule Schedule { get; set; }
     }
 
-    public interface IEffectInputBitmap<TPixel> : IBitmapSource where TPixel : unmanaged
+    /// <summary>A bitmap the effect reads: a reference the holder disposes.</summary>
+    public interface IEffectInputBitmap : IBitmapSource
     {
-        IBitmapLock<TPixel> Lock(RectInt32 rect);
+        IBitmapLock Lock(RectInt32 rect);
     }
 
-    public interface IEffectSelectionInfo
+    public interface IEffectInputBitmap<TPixel> : IEffectInputBitmap, IBitmapSource<TPixel> where TPixel : struct, INaturalPixelInfo
+    {
+        new IBitmapLock<TPixel> Lock(RectInt32 rect);
+    }
+
+    public interface IEffectSelectionInfo : IObjectRef
     {
         RectInt32 RenderBounds { get; }
         IEffectInputBitmap<ColorAlpha8> MaskBitmap { get; }
     }
 
-    public interface IEffectEnvironment { }
+    /// <summary>The bitmap effect's selection (its Geometry member is not used here and not declared).</summary>
+    public interface IBitmapEffectSelectionInfo : IEffectSelectionInfo { }
+
+    /// <summary>The document (its layers and composition are not used here and not declared).</summary>
+    public interface IEffectDocumentInfo : IObjectRef { }
+
+    public interface IEffectEnvironment : IObjectRef
+    {
+        float BrushSize { get; }
+        IEffectDocumentInfo Document { get; }
+        ColorBgra32 PrimaryColor { get; }
+        ColorBgra32 SecondaryColor { get; }
+        IEffectSelectionInfo Selection { get; }
+        int SourceLayerIndex { get; }
+    }
 
     public interface IBitmapEffectEnvironment : IEffectEnvironment
     {
-        IEffectSelectionInfo Selection { get; }
+        new IBitmapEffectSelectionInfo Selection { get; }
     }
 
     public interface IBitmapEffectOutput
@@ -59,16 +83,22 @@ namespace PaintDotNet.Effects
         RectInt32 Bounds { get; }
     }
 
-    /// <summary>What the simulator's environment provides behind <see cref="EffectEnvironmentExtensions"/>.</summary>
-    internal interface IFacadeEnvironment { IEffectInputBitmap<ColorBgra32> SourceBgra32 { get; } }
+    /// <summary>What the simulator's environment provides behind <see cref="EffectEnvironmentExtensions"/>: a new reference per call.</summary>
+    internal interface IFacadeEnvironment { IEffectInputBitmap<ColorBgra32> CreateSourceBgra32(); }
 
     /// <summary>What the simulator's output provides behind <see cref="BitmapEffectOutputExtensions"/>.</summary>
     internal interface IFacadeOutput { IBitmapLock<ColorBgra32> LockBgra32(); }
 
     public static class EffectEnvironmentExtensions
     {
+        /// <summary>The source layer; each call returns a new reference, which the caller must dispose.</summary>
         public static IEffectInputBitmap<ColorBgra32> GetSourceBitmapBgra32(this IEffectEnvironment environment) =>
-            ((IFacadeEnvironment)environment).SourceBgra32;
+            environment.GetSourceBitmap<ColorBgra32>();
+
+        public static IEffectInputBitmap<TPixel> GetSourceBitmap<TPixel>(this IEffectEnvironment environment) where TPixel : unmanaged, INaturalPixelInfo =>
+            typeof(TPixel) == typeof(ColorBgra32)
+                ? (IEffectInputBitmap<TPixel>)((IFacadeEnvironment)environment).CreateSourceBgra32()
+                : throw new NotSupportedException("the compile facade converts to no other pixel format than Bgra32");
     }
 
     public static class BitmapEffectOutputExtensions
@@ -80,14 +110,14 @@ namespace PaintDotNet.Effects
 
     public sealed class PropertyBasedEffectConfigToken : EffectConfigToken
     {
-        public PropertyBasedEffectConfigToken(PropertyCollection propertyCollection) => Properties = propertyCollection.Clone();
+        public PropertyBasedEffectConfigToken(PropertyCollection props) => Properties = props.Clone();
         public PropertyCollection Properties { get; }
         public T? GetProperty<T>(object propertyName) where T : Property => Properties[propertyName] as T;
     }
 
-    public abstract class EffectBase : IDisposable
+    public abstract class EffectBase : RefTrackedObject
     {
-        protected EffectBase(string name, string? submenuName, BitmapEffectOptions options)
+        private protected EffectBase(string name, string? submenuName, BitmapEffectOptions options)
         {
             Name = name; SubmenuName = submenuName; Options = options;
         }
@@ -97,27 +127,27 @@ namespace PaintDotNet.Effects
         internal BitmapEffectOptions Options { get; }
         internal IServiceProvider? HostServices;
         internal CancellationToken HostCancellation;
+        internal IBitmapEffectEnvironment? HostEnvironment;
 
         protected IServiceProvider Services => HostServices ?? throw new InvalidOperationException("no services attached");
+        protected IEffectEnvironment Environment => HostEnvironment ?? throw new InvalidOperationException("no environment attached");
         protected bool IsCancelRequested => HostCancellation.IsCancellationRequested;
         protected CancellationToken CancellationToken => HostCancellation;
 
-        public void Dispose() { Dispose(true); GC.SuppressFinalize(this); }
-        protected virtual void Dispose(bool disposing) { }
+        /// <summary>Sealed as in Paint.NET: effects release what they hold in <see cref="OnDispose"/>.</summary>
+        protected sealed override void Dispose(bool disposing) => OnDispose(disposing);
+        protected virtual void OnDispose(bool disposing) { }
     }
 
     public abstract class BitmapEffect : EffectBase
     {
-        protected BitmapEffect(string name, string? submenuName, BitmapEffectOptions options) : base(name, submenuName, options) { }
+        private protected BitmapEffect(string name, string? submenuName, BitmapEffectOptions options) : base(name, submenuName, options) { }
 
-        internal IBitmapEffectEnvironment? HostEnvironment;
-        protected IBitmapEffectEnvironment Environment => HostEnvironment ?? throw new InvalidOperationException("no environment attached");
+        protected new IBitmapEffectEnvironment Environment => HostEnvironment ?? throw new InvalidOperationException("no environment attached");
 
         protected virtual void OnSetToken(EffectConfigToken? newToken) { }
         protected virtual void OnInitializeRenderInfo(IBitmapEffectRenderInfo renderInfo) { }
         protected abstract void OnRender(IBitmapEffectOutput output);
-        protected virtual void OnDispose(bool disposing) { }
-        protected override void Dispose(bool disposing) => OnDispose(disposing);
 
         internal void HostSetToken(EffectConfigToken? token) => OnSetToken(token);
         internal void HostInitializeRenderInfo(IBitmapEffectRenderInfo renderInfo) => OnInitializeRenderInfo(renderInfo);
@@ -126,7 +156,7 @@ namespace PaintDotNet.Effects
 
     public abstract class BitmapEffect<TToken> : BitmapEffect where TToken : EffectConfigToken
     {
-        protected BitmapEffect(string name, string? submenuName, BitmapEffectOptions options) : base(name, submenuName, options) { }
+        private protected BitmapEffect(string name, string? submenuName, BitmapEffectOptions options) : base(name, submenuName, options) { }
         protected TToken? Token { get; private set; }
         protected sealed override void OnSetToken(EffectConfigToken? newToken) { Token = (TToken?)newToken; OnSetToken(Token); }
         protected virtual void OnSetToken(TToken? newToken) { }
@@ -135,6 +165,8 @@ namespace PaintDotNet.Effects
     public abstract class PropertyBasedBitmapEffect : BitmapEffect<PropertyBasedEffectConfigToken>
     {
         protected PropertyBasedBitmapEffect(string name, string? submenuName, BitmapEffectOptions options) : base(name, submenuName, options) { }
+        protected PropertyBasedBitmapEffect(string name, IBitmapSource image, string? submenuName, BitmapEffectOptions options) : base(name, submenuName, options) { }
+        protected PropertyBasedBitmapEffect(string name, System.Drawing.Image image, string? submenuName, BitmapEffectOptions options) : base(name, submenuName, options) { }
 
         protected abstract PropertyCollection OnCreatePropertyCollection();
         protected virtual ControlInfo OnCreateConfigUI(PropertyCollection props) => CreateDefaultConfigUI(props);

@@ -91,15 +91,27 @@ namespace PaintDotNet.PropertySystem
             ValueChoices.Contains(value) ? value : throw new ArgumentException($"{value} is not a choice of {Name}");
     }
 
-    public class PropertyCollection : IEnumerable<Property>
+    /// <summary>Stands in for the rule type of the real constructor overload (rules are not used here).</summary>
+    public abstract class PropertyCollectionRule { }
+
+    public sealed class PropertyCollection : IEnumerable<Property>, ICloneable
     {
         private readonly List<Property> _properties;
+        public PropertyCollection() : this(Array.Empty<Property>()) { }
         public PropertyCollection(IEnumerable<Property> properties) => _properties = properties.ToList();
+        public PropertyCollection(IEnumerable<Property> properties, IEnumerable<PropertyCollectionRule> rules) : this(properties) { }
         public Property this[object propertyName] => _properties.Single(p => p.Name == propertyName.ToString());
+        public int Count => _properties.Count;
         public IEnumerable<Property> Properties => _properties;
+        public bool TryGetProperty(object propertyName, out Property? property)
+        {
+            property = _properties.FirstOrDefault(p => p.Name == propertyName.ToString());
+            return property is not null;
+        }
         public IEnumerator<Property> GetEnumerator() => _properties.GetEnumerator();
         IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
-        internal PropertyCollection Clone() => new(_properties.Select(p => p.CloneWithValue()));
+        public PropertyCollection Clone() => new(_properties.Select(p => p.CloneWithValue()));
+        object ICloneable.Clone() => Clone();
     }
 }
 
@@ -126,7 +138,7 @@ namespace PaintDotNet.IndirectUI
         public PropertyControlInfo? FindControlForPropertyName(object propertyName) =>
             Children.FirstOrDefault(c => c.Property.Name == propertyName.ToString());
 
-        public bool SetPropertyControlValue(object propertyName, object controlPropertyName, object? propertyValue)
+        public bool SetPropertyControlValue(object propertyName, object controlPropertyName, object propertyValue)
         {
             if (FindControlForPropertyName(propertyName) is not { } c) return false;
             c.Values[controlPropertyName.ToString()!] = propertyValue;
@@ -136,11 +148,17 @@ namespace PaintDotNet.IndirectUI
         public bool SetPropertyControlType(object propertyName, PropertyControlType newControlType)
         {
             if (FindControlForPropertyName(propertyName) is not { } c) return false;
-            c.ControlType = newControlType;
+            c.ControlType.Value = newControlType;
             return true;
         }
 
         internal IReadOnlyList<PropertyControlInfo> Controls => Children;
+    }
+
+    public static class ControlInfoExtensions
+    {
+        public static bool SetPropertyControlValue(this ControlInfo controlInfo, object propertyName, ControlInfoPropertyNames controlPropertyName, object? propertyValue) =>
+            controlInfo.SetPropertyControlValue(propertyName, (object)controlPropertyName, propertyValue!);
     }
 
     internal sealed class PanelControlInfo : ControlInfo { }
@@ -153,16 +171,17 @@ namespace PaintDotNet.IndirectUI
         internal PropertyControlInfo(Property property)
         {
             Property = property;
-            ControlType = property switch
+            // As in Paint.NET, the control type is itself a property: a choice among the control types.
+            ControlType = StaticListChoiceProperty.CreateForEnum(nameof(ControlType), property switch
             {
                 StaticListChoiceProperty => PropertyControlType.DropDown,
                 StringProperty => PropertyControlType.TextBox,
                 _ => PropertyControlType.Slider,
-            };
+            });
         }
 
         public Property Property { get; }
-        public PropertyControlType ControlType { get; internal set; }
+        public StaticListChoiceProperty ControlType { get; }
         public void SetValueDisplayName(object value, string displayName) => _valueNames[value] = displayName;
         public string GetValueDisplayName(object value) => _valueNames.TryGetValue(value, out var n) ? n : value.ToString()!;
         internal object? Get(ControlInfoPropertyNames name) => Values.GetValueOrDefault(name.ToString());

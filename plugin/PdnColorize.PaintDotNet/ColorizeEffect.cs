@@ -1,3 +1,5 @@
+using System.Reflection;
+using PaintDotNet;
 using PaintDotNet.AppModel;
 using PaintDotNet.Effects;
 using PaintDotNet.Imaging;
@@ -11,11 +13,17 @@ using PdnColorize.PaintDotNet.Hosting;
 namespace PdnColorize.PaintDotNet;
 
 /// <summary>
-/// Effects > Photo > Colorize (AI)…: the only code that knows Paint.NET. It maps the dialog to
+/// Effects > Photo > Colorize (AI): the only code that knows Paint.NET. It maps the dialog to
 /// <see cref="EffectSettings"/>, host buffers to BGRA images, and hands every decision to <see cref="RenderSession"/>.
+/// Paint.NET calls it in this order: OnInitializeRenderInfo, OnSetToken, OnRender per tile; a new token alone (Repeat,
+/// a slider drag) is OnSetToken and OnRender again, with the same source.
 /// </summary>
+[PluginSupportInfo<ColorizeSupportInfo>]
 public sealed unsafe class ColorizeEffect : PropertyBasedBitmapEffect
 {
+    /// <summary>The menu name. Paint.NET appends "..." to a configurable effect's name itself.</summary>
+    public const string DisplayName = "Colorize (AI)";
+
     private enum Names { Model, Precision, Device, Strength, Detail, ContextMargin, RunsOn }
 
     private const int MaxLineLength = 500;
@@ -26,7 +34,7 @@ public sealed unsafe class ColorizeEffect : PropertyBasedBitmapEffect
     public ColorizeEffect() : this(EffectServices.Default) { }
 
     internal ColorizeEffect(EffectServices services)
-        : base("Colorize (AI)…", SubmenuNames.Photo, BitmapEffectOptions.Create() with { IsConfigurable = true })
+        : base(DisplayName, SubmenuNames.Photo, BitmapEffectOptions.Create() with { IsConfigurable = true })
         => _session = new RenderSession(services);
 
     protected override PropertyCollection OnCreatePropertyCollection()
@@ -95,10 +103,23 @@ public sealed unsafe class ColorizeEffect : PropertyBasedBitmapEffect
         // Core blends feathered selections by coverage itself, so the host must not clip (and blend) a second time.
         // The first tile runs the model; the others would only wait for it.
         renderInfo.Flags |= BitmapEffectRenderingFlags.DisableSelectionClipping | BitmapEffectRenderingFlags.FirstTileIsRenderedWithBarrier;
-        var source = Environment.GetSourceBitmapBgra32();
-        if (!ReferenceEquals(source, _source)) _session.SourceChanged();
-        _source = source;
+        // Each call hands out a new reference to the source layer: keep this one for the renders that follow, and
+        // release the one it replaces.
+        var previous = _source;
+        _source = Environment.GetSourceBitmapBgra32();
+        previous?.Dispose();
+        _session.SourceChanged();
         base.OnInitializeRenderInfo(renderInfo);
+    }
+
+    protected override void OnDispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _source?.Dispose();
+            _source = null;
+        }
+        base.OnDispose(disposing);
     }
 
     protected override void OnRender(IBitmapEffectOutput output)
@@ -126,17 +147,16 @@ public sealed unsafe class ColorizeEffect : PropertyBasedBitmapEffect
         }
         catch (Exception e)
         {
-            Report(settings, e);
+            // A WinForms dialog may only be shown on a thread with a message loop (it has a SynchronizationContext);
+            // render threads have none. There, throwing is the safe way: Paint.NET stops the render, keeps the layer and
+            // shows its effect-error report, which names us through PluginSupportInfo.
+            var dialogs = Services.GetService(typeof(IExceptionDialogService)) as IExceptionDialogService;
+            if (ErrorPolicy.Route(SynchronizationContext.Current is not null, dialogs is not null) == ErrorRoute.Throw)
+                throw new ColorizeException(ErrorPolicy.Describe(e), e);
+            // An effect has no window to own the dialog; null asks for an unowned one.
+            if (_session.ClaimErrorReport(settings, e)) dialogs!.ShowErrorDialog(null!, ErrorPolicy.Describe(e), e);
             TileComposer.CopyAll(source, destination); // the dialog has said why; never a blank layer
         }
-    }
-
-    private void Report(EffectSettings settings, Exception error)
-    {
-        if (!_session.ClaimErrorReport(settings, error)) return;
-        if (Services.GetService(typeof(IExceptionDialogService)) is not IExceptionDialogService dialogs)
-            throw new InvalidOperationException(ErrorPolicy.Describe(error), error); // let Paint.NET show it
-        dialogs.ShowErrorDialog(null, ErrorPolicy.Describe(error), error);
     }
 
     private PixelLease LockSource(PixelRect rect)
@@ -149,4 +169,20 @@ public sealed unsafe class ColorizeEffect : PropertyBasedBitmapEffect
         UnmanagedBuffer.Image(locked.Buffer, locked.Size.Width, locked.Size.Height, locked.BufferStride);
 
     private static PixelRect ToPixels(RectInt32 r) => new(r.X, r.Y, r.Width, r.Height);
+}
+
+/// <summary>What Paint.NET's error reports and plugin list say about us: author, version, website (when the build names one).</summary>
+public sealed class ColorizeSupportInfo : IPluginSupportInfo
+{
+    private static readonly Assembly Self = typeof(ColorizeSupportInfo).Assembly;
+
+    public string Author => Self.GetCustomAttribute<AssemblyCompanyAttribute>()?.Company ?? "PdnColorize contributors";
+    public string Copyright => Self.GetCustomAttribute<AssemblyCopyrightAttribute>()?.Copyright ?? "";
+    public string DisplayName => ColorizeEffect.DisplayName;
+    public Version Version => Self.GetName().Version ?? new Version(0, 0);
+
+    /// <summary>The build's -p:PdnColorizeWebsite, or null: no address is invented.</summary>
+    public Uri? WebsiteUri =>
+        Self.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "PdnColorize.Website")?.Value is { Length: > 0 } url
+        && Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri : null;
 }

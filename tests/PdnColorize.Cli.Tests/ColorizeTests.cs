@@ -283,9 +283,9 @@ public sealed class ColorizeTests(CliFixture fixture) : IClassFixture<CliFixture
     [Fact]
     public void Without_model_and_without_the_embedded_model_exits_3()
     {
-        if (File.Exists(Path.Combine(AppContext.BaseDirectory, "models", "pdnc-compact-v1.onnx")))
+        if (File.Exists(Path.Combine(AppContext.BaseDirectory, "models", "pdnc-resnet18-v2.onnx")))
             return; // the embedded model is present in this build; nothing to check here
         string input = GrayPng("in.png");
-        AssertRefused(Run("colorize", input, "-o", _dir.File("out.png")), 3, "pdnc-compact-v1", _dir.File("out.png"));
+        AssertRefused(Run("colorize", input, "-o", _dir.File("out.png")), 3, "pdnc-resnet18-v2", _dir.File("out.png"));
     }
 }

@@ -7,7 +7,7 @@ namespace PdnColorize.Cli.Tests;
 /// <summary>Models whose bytes or manifest are damaged: exit 3 naming the file and the repair, nothing written.</summary>
 public sealed class DamagedModelTests(CliFixture fixture) : IClassFixture<CliFixture>, IDisposable
 {
-    private static readonly string Embedded = Path.Combine(AppContext.BaseDirectory, "models", "pdnc-compact-v1.onnx");
+    private static readonly string Embedded = PdnColorize.Engines.ModelStore.Default().Resolve(null).ModelPath;
     private readonly TempDir _dir = new();
 
     public void Dispose() => _dir.Dispose();

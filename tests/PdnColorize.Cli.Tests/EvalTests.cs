@@ -49,6 +49,10 @@ public sealed class EvalTests(CliFixture fixture) : IClassFixture<CliFixture>, I
         Assert.True(root.GetProperty("mean_abs_dL").GetDouble() < 1.0);
         Assert.True(root.GetProperty("colourfulness").GetDouble() > 1);
         Assert.Equal(3, root.GetProperty("per_image").GetArrayLength());
+        // colour recall: the gray baseline gives no pixel its colour back; the model's share lies in [0, 1]
+        Assert.Equal(0, gray.GetProperty("colour_recall").GetDouble());
+        Assert.InRange(root.GetProperty("colour_recall").GetDouble(), 0, 1);
+        Assert.Contains("colour recall", r.Stdout);
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public class ModelContractTests
 
     [Theory]
     [InlineData("channels-out", "[?,3,?,?]")]
-    [InlineData("channels-in", "[?,1,?,?]")]
+    [InlineData("channels-in", "[?,2,?,?]")]
     [InlineData("odd-size", "not a multiple of 32")]
     public void Models_off_contract_are_refused_with_what_was_expected_and_found(string kind, string found)
     {

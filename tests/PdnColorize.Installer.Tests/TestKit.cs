@@ -105,8 +105,8 @@ public sealed class World : IDisposable
         File.WriteAllText(Path.Combine(dir, "PdnColorize.Core.dll"), $"core {version}");
         File.WriteAllText(Path.Combine(dir, "PdnColorize.Engines.dll"), $"engines {version}");
         File.WriteAllText(Path.Combine(dir, "Microsoft.ML.OnnxRuntime.dll"), "ort managed");
-        File.WriteAllText(Path.Combine(dir, "models", "pdnc-compact-v1.onnx"), $"model bytes {version}");
-        File.WriteAllText(Path.Combine(dir, "models", "pdnc-compact-v1.json"), "{\"id\":\"pdnc-compact-v1\",\"name\":\"Compact\"}");
+        File.WriteAllText(Path.Combine(dir, "models", "pdnc-resnet18-v2.onnx"), $"model bytes {version}");
+        File.WriteAllText(Path.Combine(dir, "models", "pdnc-resnet18-v2.json"), "{\"id\":\"pdnc-resnet18-v2\",\"name\":\"Compact\"}");
         File.WriteAllText(Path.Combine(dir, "runtimes", "win-x64", "native", "onnxruntime.dll"), "ort native cpu");
         File.WriteAllText(Path.Combine(dir, "VERSION"), version);
         return dir;

@@ -20,7 +20,7 @@ public sealed class EffectSimulationTests
     {
         var model = new FakeModel();
         var models = new FakeModels(model,
-            new ModelChoice("pdnc-compact-v1", "Compact (built in)", true), new ModelChoice("ddcolor-large", "DDColor large", false));
+            new ModelChoice("pdnc-resnet18-v2", "ResNet-18 v2 (built in)", true), new ModelChoice("ddcolor-large", "DDColor large", false));
         var effect = TestEffects.Create(models, new ChromaCache(), new FixedAdvisor("no GPU: CUDA missing"));
         using var host = new PdnHost(TestImages.Gray(W, H));
         var run = host.Run(effect);
@@ -28,8 +28,8 @@ public sealed class EffectSimulationTests
         var names = run.Properties.Select(p => p.Name).ToArray();
         Assert.Equal(["Model", "Precision", "Device", "Strength", "Detail", "ContextMargin", "RunsOn"], names);
         var model0 = (StaticListChoiceProperty)run.Properties["Model"];
-        Assert.Equal(["pdnc-compact-v1", "ddcolor-large"], model0.ValueChoices);
-        Assert.Equal("pdnc-compact-v1", model0.Value);
+        Assert.Equal(["pdnc-resnet18-v2", "ddcolor-large"], model0.ValueChoices);
+        Assert.Equal("pdnc-resnet18-v2", model0.Value);
         Assert.Equal(PrecisionChoice.Auto, run.Properties["Precision"].Value);
         Assert.Equal([PrecisionChoice.Auto, PrecisionChoice.FP32, PrecisionChoice.FP16, PrecisionChoice.INT8],
             ((StaticListChoiceProperty)run.Properties["Precision"]).ValueChoices);
@@ -44,10 +44,10 @@ public sealed class EffectSimulationTests
         Assert.Equal("Runs on CPU at FP32 (no GPU: CUDA missing)", line.Value);
 
         var modelUi = run.Ui.FindControlForPropertyName("Model")!;
-        Assert.Equal("Compact (built in)", modelUi.GetValueDisplayName("pdnc-compact-v1"));
+        Assert.Equal("ResNet-18 v2 (built in)", modelUi.GetValueDisplayName("pdnc-resnet18-v2"));
         Assert.Equal("Strength (%)", run.Ui.FindControlForPropertyName("Strength")!.Get(ControlInfoPropertyNames.DisplayName));
         Assert.Equal(SubmenuNames.Photo, effect.SubmenuName);
-        Assert.StartsWith("Colorize (AI)", effect.Name);
+        Assert.Equal("Colorize (AI)", effect.Name); // Paint.NET adds the "..." of a configurable effect itself
         Assert.True(effect.Options.IsConfigurable);
         Assert.True(run.Flags.HasFlag(BitmapEffectRenderingFlags.DisableSelectionClipping));
     }
@@ -300,7 +300,7 @@ public sealed class EffectSimulationTests
     }
 
     [Fact]
-    public void A_model_error_reaches_the_error_dialog_once_and_the_layer_is_not_blank()
+    public void A_model_error_on_render_threads_is_thrown_for_paint_nets_error_report_which_names_the_plugin()
     {
         var model = new FakeModel { Throw = new InvalidOperationException("CUDA failure 700: an illegal memory access") };
         var doc = TestImages.Gray(W, H);
@@ -308,27 +308,59 @@ public sealed class EffectSimulationTests
         using var host = new PdnHost(doc);
         var run = host.Run(TestEffects.Create(model, out _));
 
+        var error = Assert.IsType<ColorizeException>(run.Error);
+        Assert.StartsWith(ErrorPolicy.Headline, error.Message);
+        Assert.Contains("CUDA failure 700", error.Message);
+        Assert.IsType<InvalidOperationException>(error.InnerException);
+        Assert.Empty(host.Dialogs.Shown); // no dialog from a render thread
+        Assert.Equal(1, model.Calls); // not once per tile
+        Assert.Equal(before, Pixels.Bytes(doc)); // Paint.NET commits nothing from a render that threw
+        var version = typeof(ColorizeEffect).Assembly.GetName().Version!;
+        Assert.StartsWith($"Colorize (AI) {version} (PdnColorize contributors)", run.ErrorReport);
+        Assert.Contains("CUDA failure 700", run.ErrorReport);
+    }
+
+    [Fact]
+    public void A_model_error_on_the_UI_thread_goes_to_the_error_dialog_once_and_the_layer_is_not_blank()
+    {
+        var model = new FakeModel { Throw = new InvalidOperationException("CUDA failure 700: an illegal memory access") };
+        var doc = TestImages.Gray(W, H);
+        var before = Pixels.Bytes(doc);
+        using var host = new PdnHost(doc) { RenderOnUiThread = true };
+        var run = host.Run(TestEffects.Create(model, out _));
+
+        Assert.Null(run.Error);
         var shown = Assert.Single(host.Dialogs.Shown);
+        Assert.True(shown.OnUiThread);
         Assert.StartsWith(ErrorPolicy.Headline, shown.Message);
         Assert.Contains("CUDA failure 700", shown.Message);
         Assert.IsType<InvalidOperationException>(shown.Error);
-        Assert.Equal(1, model.Calls); // not once per tile
+        Assert.Equal(1, model.Calls);
         Assert.Equal(before, run.Output); // the preview is the original, never transparent
         Assert.Equal(before, Pixels.Bytes(doc));
+    }
+
+    [Fact]
+    public void Without_a_dialog_service_an_error_is_thrown_even_on_the_UI_thread()
+    {
+        using var host = new PdnHost(TestImages.Gray(W, H)) { RenderOnUiThread = true, OffersDialogService = false };
+        var run = host.Run(TestEffects.Create(new FakeModel { Throw = new InvalidOperationException("boom") }, out _));
+        Assert.Contains("boom", Assert.IsType<ColorizeException>(run.Error).Message);
+        Assert.Empty(host.Dialogs.Shown);
     }
 
     [Fact]
     public void NaN_output_is_reported_with_advice()
     {
         using var host = new PdnHost(TestImages.Gray(W, H));
-        host.Run(TestEffects.Create(new FakeModel { ReturnNaN = true }, out _));
-        var shown = Assert.Single(host.Dialogs.Shown);
-        Assert.IsType<ModelOutputException>(shown.Error);
-        Assert.Contains("FP32", shown.Message);
+        var run = host.Run(TestEffects.Create(new FakeModel { ReturnNaN = true }, out _));
+        var error = Assert.IsType<ColorizeException>(run.Error);
+        Assert.IsType<ModelOutputException>(error.InnerException);
+        Assert.Contains("FP32", error.Message);
     }
 
     [Fact]
-    public void A_missing_model_reaches_the_error_dialog()
+    public void A_missing_model_is_reported_with_what_to_do()
     {
         using var empty = new TempDir();
         var store = new PdnColorize.Engines.ModelStore(empty.Path, null);
@@ -337,9 +369,80 @@ public sealed class EffectSimulationTests
         var run = host.Run(effect);
 
         Assert.Equal([""], ((StaticListChoiceProperty)run.Properties["Model"]).ValueChoices);
-        var shown = Assert.Single(host.Dialogs.Shown);
-        Assert.IsType<PdnColorize.Engines.ModelContractException>(shown.Error);
-        Assert.Contains("Reinstall", shown.Message);
+        var error = Assert.IsType<ColorizeException>(run.Error);
+        Assert.IsType<PdnColorize.Engines.ModelContractException>(error.InnerException);
+        Assert.Contains("Reinstall", error.Message);
+    }
+
+    [Fact]
+    public void Paint_nets_order_render_info_then_token_then_tiles_and_a_token_only_rerender()
+    {
+        var model = new FakeModel();
+        var effect = TestEffects.Create(model, out var cache);
+        var original = TestImages.Gray(W, H);
+        var rect = new PixelRect(10, 10, 60, 50);
+        using var host = new PdnHost(original.Clone(), Pixels.Rectangles(W, H, rect));
+        var session = host.Open(effect);
+
+        var first = session.Render();
+        Assert.Equal(["InitializeRenderInfo", "SetToken", $"Render x{first.Tiles.Count}"], first.Calls);
+        var at100 = Pixels.Bytes(host.Document);
+
+        // Dragging Strength: a new token and new renders, no new render info, the same source reference.
+        var dragged = session.Rerender(p => Set(p, "Strength", 50));
+        Assert.Equal(["SetToken", $"Render x{dragged.Tiles.Count}"], dragged.Calls);
+        Assert.Equal(1, model.Calls);
+        Assert.Equal(1, host.SourceReferencesHandedOut);
+        Assert.Equal(1, host.LiveSourceReferences);
+        var at50 = Pixels.Bytes(host.Document);
+        Assert.NotEqual(at100, at50);
+
+        // The re-render gives what a fresh session at 50 % gives.
+        using var fresh = new PdnHost(original.Clone(), Pixels.Rectangles(W, H, rect));
+        fresh.Run(TestEffects.Create(new FakeModels(model), cache), p => Set(p, "Strength", 50));
+        Assert.Equal(Pixels.Bytes(fresh.Document), at50);
+        Assert.Equal(1, model.Calls);
+    }
+
+    [Fact]
+    public void Each_render_info_takes_a_new_source_reference_and_the_effect_releases_the_one_it_replaces()
+    {
+        var effect = TestEffects.Create(new FakeModel(), out _);
+        using var host = new PdnHost(TestImages.Gray(W, H));
+        host.Run(effect);
+        host.Run(effect);
+        host.Run(effect);
+        Assert.Equal(3, host.SourceReferencesHandedOut);
+        Assert.Equal(1, host.LiveSourceReferences); // only the current one is held
+        effect.Dispose();
+        Assert.Equal(0, host.LiveSourceReferences);
+    }
+
+    [Theory]
+    [InlineData(RenderArea.WholeLayer)]
+    [InlineData(RenderArea.SelectionBounds)]
+    public void Under_DisableSelectionClipping_both_render_areas_give_the_same_layer(RenderArea area)
+    {
+        var coverage = Pixels.FeatheredEllipse(W, H, 60, 45, 40, 30, feather: 8);
+        var doc = TestImages.Gray(W, H);
+        var before = doc.Clone();
+        using var host = new PdnHost(doc, coverage) { Area = area, TileSize = 24 };
+        var run = host.Run(TestEffects.Create(new FakeModel(), out _));
+
+        Assert.True(run.Flags.HasFlag(BitmapEffectRenderingFlags.DisableSelectionClipping));
+        var b = host.SelectionBounds;
+        if (area == RenderArea.SelectionBounds)
+            Assert.All(run.Tiles, t => Assert.True(t.X >= b.X && t.Y >= b.Y && t.X + t.Width <= b.X + b.Width && t.Y + t.Height <= b.Y + b.Height, $"tile {t} outside {b}"));
+        else
+            Assert.Equal(W * H, run.Tiles.Sum(t => t.Width * t.Height));
+        AssertUntouchedOutside(before, doc, (x, y) => coverage[y * W + x] > 0);
+        AssertColouredWhereMidGray(before, doc, (x, y) => coverage[y * W + x] == 255);
+
+        // The same pixels whichever area Paint.NET picks.
+        var other = before.Clone();
+        using (var reference = new PdnHost(other, coverage) { Area = area == RenderArea.WholeLayer ? RenderArea.SelectionBounds : RenderArea.WholeLayer, TileSize = 24 })
+            reference.Run(TestEffects.Create(new FakeModel(), out _));
+        Assert.Equal(Pixels.Bytes(other), Pixels.Bytes(doc));
     }
 
     private static void AssertUntouchedOutside(BgraImage before, BgraImage after, Func<int, int, bool> selected)

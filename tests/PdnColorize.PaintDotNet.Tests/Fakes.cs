@@ -46,7 +46,7 @@ internal sealed class FakeModel : IChromaModel
 internal sealed class FakeModels(IChromaModel model, params ModelChoice[] choices) : IModelProvider
 {
     public readonly List<(string Id, ExecutionPlan Plan)> Opened = new();
-    public IReadOnlyList<ModelChoice> List() => choices.Length > 0 ? choices : [new ModelChoice("pdnc-compact-v1", "Compact (built in)", true)];
+    public IReadOnlyList<ModelChoice> List() => choices.Length > 0 ? choices : [new ModelChoice("pdnc-resnet18-v2", "ResNet-18 v2 (built in)", true)];
     public IChromaModel Open(string modelId, ExecutionPlan plan)
     {
         lock (Opened) Opened.Add((modelId, plan));

@@ -24,9 +24,9 @@ public static class FixtureModels
     public static string WrongOutputChannels(string path) =>
         Conv(path, 3, 3, Enumerable.Repeat(1f / 3, 9).ToArray(), new float[3], null, null);
 
-    /// <summary>A model that takes one channel instead of three.</summary>
+    /// <summary>A model that takes two channels: no input convention has two (one channel in is L*, see the descriptors).</summary>
     public static string WrongInputChannels(string path) =>
-        Conv(path, 1, 2, new float[] { 1, 1 }, new float[2], null, null);
+        Conv(path, 2, 2, new float[] { 1, 1, 1, 1 }, new float[2], null, null);
 
     /// <summary>A fixed-size model at a size that is not a multiple of 32.</summary>
     public static string OddFixedSize(string path) =>

@@ -117,6 +117,56 @@ class CompactColorizer(nn.Module):
         return self.cls(self.head(y))
 
 
+class ResNetColorizer(nn.Module):
+    """pdnc-resnet18-v2: the ImageNet ResNet-18 (to stride 16) as encoder, a small U-Net decoder to stride 4.
+
+    encoder  ResNet-18 stem/layer1/layer2/layer3 (resnet_encoder.py, weights from the NuGet package's ONNX):
+             64 ch @1/2, 64 @1/4, 128 @1/8, 256 @1/16
+    context  two transformer layers over the stride-16 tokens (the whole picture's context)
+    decoder  1/16 -> 1/8 -> 1/4: bilinear up, 1x1 lateral + skip from the encoder, residual block
+    head     logits over Q ab bins at 1/4 resolution (the exported graph upsamples the decoded ab x4)
+    """
+
+    stride = 4
+
+    def __init__(self, n_bins, attn_layers=2, dec=(256, 128, 64)):
+        super().__init__()
+        from resnet_encoder import ResNet18S16, MEAN_BGR
+        c16, c8, c4 = dec
+        self.enc = ResNet18S16()
+        self.register_buffer('mean', torch.tensor(MEAN_BGR).view(1, 3, 1, 1), persistent=False)
+        self.mid = conv_bn(256, c16)
+        self.attn = nn.Sequential(*[TransformerLayer(c16) for _ in range(attn_layers)])
+        self.l8 = conv_bn(c16, c8, 1)
+        self.s8 = conv_bn(128, c8, 1)
+        self.d8 = ResBlock(c8)
+        self.l4 = conv_bn(c8, c4, 1)
+        self.s4 = conv_bn(64, c4, 1)
+        self.d4 = ResBlock(c4)
+        self.head = conv_bn(c4, 2 * c4)
+        self.cls = nn.Conv2d(2 * c4, n_bins, 1)
+
+    def encoder_parameters(self):
+        return self.enc.parameters()
+
+    def train(self, mode=True):
+        # The encoder's BatchNorm keeps ImageNet's statistics (frozen, as when fine-tuning detection backbones):
+        # batches of gray crops would otherwise move them away from what the pretrained weights expect.
+        super().train(mode)
+        for m in self.enc.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.eval()
+        return self
+
+    def forward(self, x):
+        """x: [N,3,H,W] gray sRGB in [0,1] -> logits [N,Q,H/4,W/4]."""
+        _, f4, f8, f16 = self.enc(x * 255.0 - self.mean)
+        y = self.attn(self.mid(f16))
+        y = self.d8(F.interpolate(self.l8(y), scale_factor=2.0, mode='bilinear', align_corners=False) + self.s8(f8))
+        y = self.d4(F.interpolate(self.l4(y), scale_factor=2.0, mode='bilinear', align_corners=False) + self.s4(f4))
+        return self.cls(self.head(y))
+
+
 class ExportWrapper(nn.Module):
     """gray [N,3,H,W] -> ab [N,2,H,W] with the annealed-mean decoding baked in.
 
@@ -142,7 +192,8 @@ class ExportWrapper(nn.Module):
 
     def forward(self, x):
         p = torch.softmax(self.net(x), dim=1)
-        ab = F.interpolate(self.expect(p), scale_factor=2.0, mode='bilinear', align_corners=False)
+        up = float(getattr(self.net, 'stride', 2))
+        ab = F.interpolate(self.expect(p), scale_factor=up, mode='bilinear', align_corners=False)
         return ab.clamp(-127.0, 127.0)
 
 

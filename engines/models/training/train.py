@@ -1,27 +1,28 @@
-"""Train, evaluate and export PdnColorize Compact (pdnc-compact-v1).
+"""Train, evaluate and export the embedded colouriser (pdnc-resnet18-v2; --arch compact: the older pdnc-compact-v1).
 
-One command does everything (meant for one visit to the GPU machine, see README.md):
+One command does everything (meant for one visit to the GPU machine, see README.md and gpu_train.sh):
   1. self-test (Lab reference values, CIEDE2000 test pairs, torch/numpy agreement, export wrapper);
-  2. loads .gputrain/{train,bsds,val}, computes the ab prior of the training pixels and the
-     class-rebalancing weights (Zhang et al. 2016: Gaussian-smoothed prior mixed with uniform);
-  3. trains the compact U-Net (model.py) with soft-encoded ab-bin cross-entropy weighted by the
-     rebalancing weights + a small L1 auxiliary on the mean ab, bf16 autocast on CUDA, EMA of
-     the weights, a wall-clock budget (cosine LR over the budget), validation CE every few
-     seconds; the EMA state with the best validation CE is kept;
-  4. evaluates the kept model on the validation split like the product does (gray image squashed
-     to S x S, model, ab resized back, L of the photo kept) for a grid of annealing temperatures T
-     and S in {256, 512}; reports mean CIEDE2000 and Hasler-Suesstrunk colourfulness for the
-     model and for the gray baseline, and picks (T, S);
-  5. exports ONNX (opset 17, `input` [N,3,H,W] -> `output` [N,2,H,W], N/H/W dynamic) with the
-     annealed-mean decoding inside the graph, checks it with onnx + onnxruntime (CPU) against
-     PyTorch and times it with two threads;
-  6. writes loss_log.csv, metrics.json, the .onnx, weights.pt and preview.png to --out.
+  2. loads .gputrain/train and .gputrain/val (prepare_data.py), computes the ab prior of the training pixels and
+     the class-rebalancing weights (Zhang et al. 2016: Gaussian-smoothed prior mixed with uniform);
+  3. --arch resnet18: loads the ImageNet ResNet-18 weights from the cut ONNX graph of prepare_data.py by the
+     graph's structure and checks every stage's activation against ONNX Runtime before any training;
+  4. trains with soft-encoded ab-bin cross-entropy weighted by the rebalancing weights + a small L1 auxiliary on
+     the mean ab, bf16 autocast on CUDA, EMA of the weights, a wall-clock budget (cosine LR over the budget), the
+     pretrained encoder frozen for --freeze-frac of it and then fine-tuned at --enc-lr x the rate (its BatchNorm
+     statistics stay ImageNet's), validation CE every few seconds; the EMA state with the best validation CE is kept;
+  5. evaluates the kept model on the validation split like the product does (gray image squashed to S x S, model,
+     ab resized back, L of the photo kept) for a grid of read-outs (T, beta): mean CIEDE2000, Hasler-Suesstrunk
+     colourfulness and colour recall beside the gray baseline (the final read-out is chosen with the product's own
+     `pdncolorize eval` and set_decoding.py);
+  6. exports ONNX (opset 17, `input` [N,3,H,W] -> `output` [N,2,H,W], N/H/W dynamic) with the annealed-mean
+     decoding inside the graph, checks it with onnx + onnxruntime (CPU) against PyTorch and times it with two threads;
+  7. writes loss_log.csv, metrics.json, the .onnx, weights.pt, decoding.npz and preview.png to --out.
 
 Usage:
   python3 train.py --self-test
-  python3 train.py --data <repo>/.gputrain --out OUTDIR [--train-seconds 100]
-  smoke test on CPU: python3 train.py --data ... --out /tmp/x --max-steps 6 --limit-images 24 \
-                                      --batch 8 --crop 96 --sizes 64 --t-grid 1,0.4
+  python3 train.py --data <repo>/.gputrain --out OUTDIR [--train-seconds 160]
+  smoke test on CPU: python3 train.py --data ... --out /tmp/x --max-steps 4 --limit-images 12 \
+                                      --batch 6 --crop 96 --sizes 64 --t-grid 1,0.4 --betas 0.5
 """
 import argparse
 import copy
@@ -42,6 +43,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import labcolor as lc  # noqa: E402
 import model as M  # noqa: E402
+import resnet_encoder as RE  # noqa: E402
 
 T0 = time.time()
 SEED = 1234
@@ -105,6 +107,29 @@ def self_test():
           and (got_ab - ref_ab).abs().max() < 1e-3, f'{(got_ab - ref_ab).abs().max():.2e}')
     print('self-test', 'PASSED' if ok else 'FAILED', flush=True)
     return ok
+
+
+# ============================================================================ model
+def build(arch, q, ck=None):
+    if arch == 'resnet18':
+        return M.ResNetColorizer(q)
+    return M.CompactColorizer(q, ch=tuple(ck['ch'])) if ck else M.CompactColorizer(q)
+
+
+def encoder_check(enc, path):
+    """Our encoder against ONNX Runtime on the package's own graph: the mapping must be exact before training."""
+    try:
+        report = RE.check_against_onnx(enc, path)
+    except ImportError:
+        log('onnxruntime not installed: encoder check skipped')
+        return None
+    worst = max(r['max_abs_diff'] for r in report)
+    for r in report:
+        log(f"encoder check {r['size']} {r['stage']:6s} {r['shape']}: max |ours - ORT| {r['max_abs_diff']:.2e} "
+            f"(activations up to {r['max_abs']:.1f})")
+    if worst > 1e-3:
+        raise RuntimeError(f'encoder weights mapped wrongly: max difference {worst:.3e} against ONNX Runtime')
+    return {'max_abs_diff': worst, 'stages': report}
 
 
 # ============================================================================ data
@@ -195,11 +220,11 @@ def sample_batch(src, wh, idx, crop, gen, dev):
     return img
 
 
-def targets(rgb, centres, k=5, sigma=5.0):
-    """rgb [B,3,H,W] -> gray input, half-res ab, soft-encoded targets (k nearest bins)."""
+def targets(rgb, centres, k=5, sigma=5.0, stride=2):
+    """rgb [B,3,H,W] -> gray input, ab at the logits' resolution (1/stride), soft-encoded targets (k nearest bins)."""
     lab = lc.rgb_to_lab_t(rgb)
     gray = lc.gray_from_L_t(lab[:, :1])
-    ab = F.avg_pool2d(lab[:, 1:], 2)
+    ab = F.avg_pool2d(lab[:, 1:], stride)
     d2 = (ab * ab).sum(1, keepdim=True) - 2 * torch.einsum('nchw,qc->nqhw', ab, centres) \
         + (centres * centres).sum(1).view(1, -1, 1, 1)
     vals, nidx = torch.topk(d2, k, dim=1, largest=False)
@@ -231,7 +256,8 @@ def evaluate(net, val, centres, sizes, betas, t_grid, dev, logw, keep=None):
     Returns {(S, beta, T): (mean dE2000, mean colourfulness)}, gray (dE, cf), gt cf,
     kept RGB for keep=(S, beta, T)."""
     net.eval()
-    res = {(s, b, t): [0.0, 0.0] for s in sizes for b in betas for t in t_grid}
+    res = {(s, b, t): [0.0, 0.0, 0.0, 0.0] for s in sizes for b in betas for t in t_grid}
+    stride = float(getattr(net, 'stride', 2))
     gray_de = gray_cf = gt_cf = 0.0
     kept = []
     for _, a in val:
@@ -248,18 +274,33 @@ def evaluate(net, val, centres, sizes, betas, t_grid, dev, logw, keep=None):
             logits = net(resize(gray, s, s)).float()
             for b in betas:
                 for t in t_grid:
-                    ab = F.interpolate(M.decode_ab(logits, centres, t, -b * logw), scale_factor=2.0,
+                    ab = F.interpolate(M.decode_ab(logits, centres, t, -b * logw), scale_factor=stride,
                                        mode='bilinear', align_corners=False).clamp(-127, 127)
                     ab = resize(ab, h, w)
                     out = lc.lab_to_rgb_t(torch.cat([L, ab], 1))
                     oq = torch.round(out * 255) / 255
                     res[(s, b, t)][0] += float(lc.ciede2000_t(lab_gt, lc.rgb_to_lab_t(oq).double()).mean())
                     res[(s, b, t)][1] += lc.colourfulness_t(oq[0] * 255)
+                    hit, total = colour_recall_counts(lab_gt, lc.rgb_to_lab_t(oq).double())
+                    res[(s, b, t)][2] += hit
+                    res[(s, b, t)][3] += total
                     if keep == (s, b, t):
                         kept.append((oq[0] * 255).round().byte().permute(1, 2, 0).cpu().numpy())
     n = len(val)
-    res = {k: (v[0] / n, v[1] / n) for k, v in res.items()}
+    res = {k: (v[0] / n, v[1] / n, v[2] / max(v[3], 1.0)) for k, v in res.items()}
     return res, (gray_de / n, gray_cf / n), gt_cf / n, kept
+
+
+def colour_recall_counts(lab_gt, lab_out, min_true=15.0, min_out=8.0, max_hue_deg=45.0):
+    """Pixels whose true chroma >= 15, and how many of them the output gives chroma >= 8 within 45 degrees of hue
+    of the truth (pooled over the set by the caller; the same definition as `pdncolorize eval`'s colour_recall)."""
+    at, bt = lab_gt[:, 1], lab_gt[:, 2]
+    ao, bo = lab_out[:, 1], lab_out[:, 2]
+    ct, co = torch.hypot(at, bt), torch.hypot(ao, bo)
+    want = ct >= min_true
+    cosd = (at * ao + bt * bo) / (ct * co).clamp_min(1e-9)
+    ok = want & (co >= min_out) & (cosd >= math.cos(math.radians(max_hue_deg)))
+    return float(ok.sum()), float(want.sum())
 
 
 @torch.no_grad()
@@ -267,7 +308,7 @@ def val_loss(net, vbatch, centres, rebal_w, dev, bs=40):
     net.eval()
     tot = totw = 0.0
     for i in range(0, vbatch.shape[0], bs):
-        gray, ab, nidx, wts = targets(vbatch[i:i + bs], centres)
+        gray, ab, nidx, wts = targets(vbatch[i:i + bs], centres, stride=getattr(net, 'stride', 2))
         with autocast(dev):
             logits = net(gray.contiguous(memory_format=torch.channels_last))
         _, cew, ce, _ = loss_fn(logits, ab, nidx, wts, centres, rebal_w, 0.0)
@@ -277,18 +318,19 @@ def val_loss(net, vbatch, centres, rebal_w, dev, bs=40):
     return tot / vbatch.shape[0], totw / vbatch.shape[0]
 
 
-def choose(res, gray_de, cf_min=20.0, cf_aim=25.0):
-    feas = [(k, v) for k, v in res.items() if v[0] <= gray_de and v[1] >= cf_min]
-    rich = [(k, v) for k, v in feas if v[1] >= cf_aim]
-    if rich:   # lowest dE among those at or above the aim; on ties the smaller size
-        return min(rich, key=lambda kv: (round(kv[1][0], 3), kv[0][0], kv[0][1]))[0], \
-            'both targets met, colourfulness >= aim'
+def choose(res, gray_de, cf_min=28.0, de_ratio=1.03, recall_min=0.60):
+    """The read-out (S, beta, T) to ship: among the settings with colourfulness >= cf_min, mean CIEDE2000 <= de_ratio x
+    the gray baseline and colour recall >= recall_min, the one with the highest colour recall (the share of coloured
+    pixels given the right hue is what a user sees first); without such a setting, the most recalling one among
+    those within the CIEDE2000 bound; else the lowest CIEDE2000."""
+    bound = de_ratio * gray_de
+    feas = [(k, v) for k, v in res.items() if v[0] <= bound and v[1] >= cf_min and v[2] >= recall_min]
     if feas:
-        return max(feas, key=lambda kv: kv[1][1])[0], 'both targets met, colourfulness below aim'
-    col = [(k, v) for k, v in res.items() if v[1] >= cf_min]
-    if col:
-        return min(col, key=lambda kv: kv[1][0])[0], 'TARGET MISSED: no setting has dE <= gray with cf >= 20'
-    return max(res.items(), key=lambda kv: kv[1][1])[0], 'TARGET MISSED: colourfulness < 20 everywhere'
+        return max(feas, key=lambda kv: (round(kv[1][2], 3), -kv[1][0]))[0], 'all three targets met'
+    near = [(k, v) for k, v in res.items() if v[0] <= bound]
+    if near:
+        return max(near, key=lambda kv: kv[1][2])[0], 'TARGET MISSED: colourfulness or recall short within the dE bound'
+    return min(res.items(), key=lambda kv: kv[1][0])[0], 'TARGET MISSED: every setting is above the dE bound'
 
 
 # ============================================================================ export
@@ -408,7 +450,14 @@ def main():
     ap.add_argument('--self-test', action='store_true')
     ap.add_argument('--data', default=os.path.join(HERE, '..', '..', '..', '.gputrain'))
     ap.add_argument('--out', default='out')
-    ap.add_argument('--name', default='pdnc-compact-v1')
+    ap.add_argument('--name', default='pdnc-resnet18-v2')
+    ap.add_argument('--arch', choices=['compact', 'resnet18'], default='resnet18',
+                    help='compact: the from-scratch U-Net of pdnc-compact-v1; resnet18: the ImageNet ResNet-18 encoder')
+    ap.add_argument('--encoder', default=None,
+                    help='the cut ResNet-18 ONNX of prepare_data.py (default <data>/encoder/resnet18-s16.onnx)')
+    ap.add_argument('--freeze-frac', type=float, default=0.2,
+                    help='share of the budget the pretrained encoder stays frozen (then fine-tuned)')
+    ap.add_argument('--enc-lr', type=float, default=0.1, help='encoder learning rate as a share of --lr once unfrozen')
     ap.add_argument('--train-seconds', type=float, default=100.0)
     ap.add_argument('--max-steps', type=int, default=0, help='stop after this many steps (smoke tests)')
     ap.add_argument('--limit-images', type=int, default=0)
@@ -445,7 +494,9 @@ def main():
 
     # ---------------------------------------------------------------- data
     lim = args.limit_images
-    tr = load_dir(os.path.join(args.data, 'train'), lim) + load_dir(os.path.join(args.data, 'bsds'), lim)
+    tr = load_dir(os.path.join(args.data, 'train'), lim)
+    if os.path.isdir(os.path.join(args.data, 'bsds')):
+        tr += load_dir(os.path.join(args.data, 'bsds'), lim)
     val = load_dir(os.path.join(args.data, 'val'), lim)
     val_names = open(os.path.join(HERE, 'val_split.txt')).read().split()
     assert not (set(n for n, _ in tr) & set(val_names)), 'validation image in the training set'
@@ -458,7 +509,7 @@ def main():
 
     if args.eval_only:
         ck = torch.load(args.eval_only, map_location='cpu')
-        net = M.CompactColorizer(ck['centres'].shape[0], ch=tuple(ck['ch'])).to(dev)
+        net = build(ck.get('arch', 'compact'), ck['centres'].shape[0], ck).to(dev)
         net.load_state_dict(ck['state_dict'])
         centres, rebal_w = ck['centres'].to(dev), ck['rebal_w'].to(dev)
         ck = {k: v for k, v in ck.items() if k not in ('T', 'S', 'beta')}
@@ -477,18 +528,33 @@ def main():
                         for _, a in val])
 
     # ---------------------------------------------------------------- model
-    net = M.CompactColorizer(q).to(dev).to(memory_format=torch.channels_last)
+    net = build(args.arch, q)
+    enc_check = None
+    if args.arch == 'resnet18':
+        enc_path = args.encoder or os.path.join(args.data, 'encoder', 'resnet18-s16.onnx')
+        RE.load_from_onnx(net.enc, enc_path)
+        enc_check = encoder_check(net.enc, enc_path)
+    net = net.to(dev).to(memory_format=torch.channels_last)
     n_par = M.count_params(net)
     log(f'parameters {n_par:,}')
+    enc_params = list(net.encoder_parameters()) if args.arch == 'resnet18' else []
+    enc_ids = {id(p) for p in enc_params}
+    frozen = bool(enc_params) and args.freeze_frac > 0
+    for p in enc_params:
+        p.requires_grad_(not frozen)
     ema = copy.deepcopy(net).eval()
     for p in ema.parameters():
         p.requires_grad_(False)
     decay, no_decay = [], []
     for n, p in net.named_parameters():
-        (no_decay if p.ndim <= 1 or n.endswith('.bias') else decay).append(p)
-    opt = torch.optim.AdamW([{'params': decay, 'weight_decay': args.wd},
-                             {'params': no_decay, 'weight_decay': 0.0}], lr=args.lr, betas=(0.9, 0.99),
-                            **({'fused': True} if dev.type == 'cuda' else {}))
+        if id(p) not in enc_ids:
+            (no_decay if p.ndim <= 1 or n.endswith('.bias') else decay).append(p)
+    groups = [{'params': decay, 'weight_decay': args.wd, 'lr_scale': 1.0},
+              {'params': no_decay, 'weight_decay': 0.0, 'lr_scale': 1.0}]
+    if enc_params:  # pretrained weights: a lower rate, little decay (it would pull them away from ImageNet's)
+        groups.append({'params': enc_params, 'weight_decay': 0.01, 'lr_scale': args.enc_lr})
+    opt = torch.optim.AdamW(groups, lr=args.lr, betas=(0.9, 0.99), **({'fused': True} if dev.type == 'cuda' else {}))
+    stride = getattr(net, 'stride', 2)
     gen = torch.Generator(device=dev).manual_seed(SEED)
     ema_p, net_p = list(ema.parameters()), list(net.parameters())
 
@@ -517,12 +583,17 @@ def main():
                 done = True
                 break
             lr = args.lr * min(1.0, prog / 0.03) * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * prog)))
+            if frozen and prog >= args.freeze_frac:
+                frozen = False
+                for p in enc_params:
+                    p.requires_grad_(True)
+                log(f'encoder unfrozen at step {step} ({el:.0f}s)')
             for g_ in opt.param_groups:
-                g_['lr'] = lr
+                g_['lr'] = lr * g_['lr_scale']
             idx = perm[i * args.batch:(i + 1) * args.batch]
             with torch.no_grad():
                 rgb = sample_batch(src, wh, idx, args.crop, gen, dev)
-                gray, ab, nidx, wts = targets(rgb, centres)
+                gray, ab, nidx, wts = targets(rgb, centres, stride=stride)
             with autocast(dev):
                 logits = net(gray.contiguous(memory_format=torch.channels_last))
             loss, cew, ce, l1 = loss_fn(logits, ab, nidx, wts, centres, rebal_w, args.aux)
@@ -571,7 +642,8 @@ def main():
     wpath = os.path.join(args.out, 'weights.pt')
     ck = {'state_dict': {k: v.float().cpu() for k, v in ema.state_dict().items()},
           'centres': centres.cpu(), 'rebal_w': rebal_w.cpu(), 'prior': p_smooth.cpu(),
-          'ch': (32, 64, 128, 160, 192), 'best_epoch': best[2], 'best_val_ce': best[0]}
+          'ch': (32, 64, 128, 160, 192), 'best_epoch': best[2], 'best_val_ce': best[0], 'arch': args.arch,
+          'encoder_check': enc_check}
     torch.save(ck, wpath)
     log('saved', wpath)
     try:
@@ -593,8 +665,8 @@ def finish(args, ema, val, centres, rebal_w, dev, n_par, q, tr, n_all, step, epo
     logw = torch.log(rebal_w)
     t_eval = time.time()
     res, (g_de, g_cf), gt_cf, _ = evaluate(ema, val, centres, sizes, betas, t_grid, dev, logw)
-    for (s, b, t), (de, cf) in sorted(res.items()):
-        log(f'  S {s:4d} beta {b:.2f} T {t:.2f}: dE2000 {de:.3f}  colourfulness {cf:.2f}')
+    for (s, b, t), (de, cf, rc) in sorted(res.items()):
+        log(f'  S {s:4d} beta {b:.2f} T {t:.2f}: dE2000 {de:.3f}  colourfulness {cf:.2f}  colour recall {rc:.3f}')
     log(f'  gray baseline: dE2000 {g_de:.3f} colourfulness {g_cf:.2f}; ground truth colourfulness {gt_cf:.2f}'
         f' (grid evaluated in {time.time() - t_eval:.0f}s)')
     (S, B, T), why = choose(res, g_de)
@@ -627,6 +699,10 @@ def finish(args, ema, val, centres, rebal_w, dev, n_par, q, tr, n_all, step, epo
     wpath = os.path.join(args.out, 'weights.pt')
     ck.update({'T': T, 'S': S, 'beta': B})
     torch.save(ck, wpath)
+    # What set_decoding.py needs to re-fold other read-out constants into the exported graph on any machine.
+    np.savez(os.path.join(args.out, 'decoding.npz'), cls_weight=net_cpu.cls.weight.detach().numpy(),
+             cls_bias=net_cpu.cls.bias.detach().numpy(), log_rebal_w=logw.cpu().numpy(),
+             centres=centres.cpu().numpy(), T=T, beta=B)
 
     curve_idx = np.unique(np.linspace(0, len(history) - 1, 12).round().astype(int)).tolist()
     metrics = {
@@ -634,11 +710,13 @@ def finish(args, ema, val, centres, rebal_w, dev, n_par, q, tr, n_all, step, epo
         'onnx_sha256': sha, 'chosen': {'S': S, 'T': T, 'beta': B, 'why': why},
         'val_images': len(val), 'train_images': len(tr), 'dropped_near_gray': n_all - len(tr),
         'model': {'delta_e2000': res_c[(S, B, T)][0], 'colourfulness': res_c[(S, B, T)][1],
+                  'colour_recall': res_c[(S, B, T)][2],
                   'delta_e2000_numpy': float(np.mean(de_np)), 'colourfulness_numpy': float(np.mean(cf_np))},
         'gray': {'delta_e2000': g_de, 'colourfulness': g_cf,
                  'delta_e2000_numpy': float(np.mean(gde_np)), 'colourfulness_numpy': float(np.mean(gcf_np))},
         'gt_colourfulness': gt_cf,
-        'grid': {f'S{s}_beta{b}_T{t}': {'delta_e2000': v[0], 'colourfulness': v[1]}
+        'arch': ck.get('arch'), 'encoder_check': ck.get('encoder_check'),
+        'grid': {f'S{s}_beta{b}_T{t}': {'delta_e2000': v[0], 'colourfulness': v[1], 'colour_recall': v[2]}
                  for (s, b, t), v in sorted(res.items())},
         'train': {'steps': step, 'epochs': epoch, 'seconds': train_s, 'batch': args.batch, 'crop': args.crop,
                   'best_val_ce': best[0], 'best_epoch': best[2], 'lr': args.lr, 'wd': args.wd,

@@ -29,6 +29,34 @@ public sealed record CatalogModel
     /// <summary>For "pth": the command that turns the checkpoint into a contract ONNX (engines/models/export_ddcolor.py).</summary>
     public string? Convert { get; init; }
 
+    // For "onnx": the model descriptor (ModelManifest's fields of the same names) and what the publisher says.
+    /// <summary>gray-rgb01 | gray-rgb255 | L100.</summary>
+    public string? Input { get; init; }
+    /// <summary>lab-ab | rgb01 | rgb255.</summary>
+    public string? Output { get; init; }
+    public int? SizeMultiple { get; init; }
+    /// <summary>"zeros": inputs after the first are fed zeros (ModelManifest.ExtraInputs).</summary>
+    public string? ExtraInputs { get; init; }
+    public int? MinSize { get; init; }
+    public int? MaxSize { get; init; }
+    public IReadOnlyList<int>? RecommendedSizes { get; init; }
+    /// <summary>
+    /// The publisher's checksum file when it states no SHA-256: FaceFusion's <c>.hash</c> files hold the CRC-32 of the
+    /// model as 8 hex digits. The download is checked against it; its SHA-256 is then computed and recorded.
+    /// </summary>
+    public string? HashUrl { get; init; }
+    public IReadOnlyList<string> HashMirrorUrls { get; init; } = [];
+    /// <summary>"DDColor", "DeOldify", "Zhang".</summary>
+    public string? Family { get; init; }
+    /// <summary>e.g. "large (ConvNeXt-L), fp32, dynamic size".</summary>
+    public string? Variant { get; init; }
+    /// <summary>"low" | "medium" | "high": a coarse class from the architecture, not a measurement (see notes).</summary>
+    public string? VramClass { get; init; }
+    /// <summary>"gpu" or "cpu": the catalog's pick for that kind of machine.</summary>
+    public string? RecommendedFor { get; init; }
+
+    public bool HasChecksum => Sha256 is { Length: 64 } || HashUrl is { Length: > 0 };
+
     public bool IsEmbedded => string.Equals(Format, "embedded", StringComparison.OrdinalIgnoreCase);
     public bool IsOnnx => string.Equals(Format, "onnx", StringComparison.OrdinalIgnoreCase);
     public bool IsCheckpoint => string.Equals(Format, "pth", StringComparison.OrdinalIgnoreCase);

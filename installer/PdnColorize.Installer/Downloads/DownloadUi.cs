@@ -7,7 +7,7 @@ namespace PdnColorize.Installer.Downloads;
 public static class DownloadUi
 {
     public static async Task<DownloadResult> RunAsync(IAnsiConsole console, Downloader downloader, string label, Uri url, string destination,
-        string? sha256, long? size, CancellationToken cancellation)
+        string? sha256, long? size, CancellationToken cancellation, bool crc32Follows = false)
     {
         console.MarkupLine($"Downloading [bold]{Markup.Escape(label)}[/] from {Markup.Escape(url.ToString())}");
         DownloadResult result;
@@ -57,7 +57,9 @@ public static class DownloadUi
             result = await downloader.DownloadAsync(url, destination, sha256, size, progress, cancellation).ConfigureAwait(false);
         }
         console.MarkupLine($"  [green]verified[/] {Units.Bytes(result.Size)}, sha256 {result.Sha256}" +
-                           (sha256 is null ? " [yellow](no published hash to compare with: recorded only)[/]" : ""));
+                           (sha256 is not null ? ""
+                               : crc32Follows ? " (recorded; the publisher's CRC-32 is checked next)"
+                               : " [yellow](no published hash to compare with: recorded only)[/]"));
         return result;
     }
 

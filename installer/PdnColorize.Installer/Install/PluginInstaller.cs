@@ -46,6 +46,15 @@ public sealed class PluginInstaller(SetupContext context)
     public async Task<InstallManifest> InstallAsync(InstallRequest request, CancellationToken cancellation)
     {
         var payload = ReadPayload(request.Payload, request.Target);
+        if (FacadeBuild.Detect(payload.Directory) is { } facade)
+        {
+            if (Environment.GetEnvironmentVariable(FacadeBuild.AllowVariable) != "1")
+                throw new UsageException(
+                    $"{payload.Directory} is a development build made against PdnColorize's compile facade ({facade}), not against " +
+                    "Paint.NET's own DLLs: Paint.NET would not load it. Install a release zip, or build one with " +
+                    "installer/release.sh --pdn-root <Paint.NET 5.1.0 folder>. Nothing was changed.");
+            Say($"warning: installing a compile-facade build ({facade}) because {FacadeBuild.AllowVariable}=1; Paint.NET will not load it.");
+        }
         string effects = request.Target.EffectsDirectory;
         CheckNotRunning();
 
@@ -174,6 +183,7 @@ public sealed class PluginInstaller(SetupContext context)
             }
             if (carried > 0) Say($"  kept {carried} file(s) of yours that were in the plugin folder");
             Say($"Installed PdnColorize {payload.Version}: {files.Count} files, GPU runtime: {gpu}. Restart Paint.NET to load it.");
+            KeepSetupCopy(payload.Directory);
             return manifest;
         }
         catch (Exception e)
@@ -182,6 +192,21 @@ public sealed class PluginInstaller(SetupContext context)
             Say(restored);
             if (e is UnauthorizedAccessException) throw Elevation(effects, e);
             throw;
+        }
+    }
+
+    /// <summary>The plugin is in place: keep the installer beside the user's data so repair needs no zip (failure only warns).</summary>
+    private void KeepSetupCopy(string payloadDir)
+    {
+        try
+        {
+            if (SetupKit.Keep(context, payloadDir) is { } kept)
+                Say($"A copy of this installer is kept in {kept}: to repair or remove PdnColorize later run install.cmd there " +
+                    "(-Action repair / -Action uninstall); the unpacked zip is no longer needed.");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SetupException)
+        {
+            Say($"  note: no copy of the installer could be kept ({e.Message}); keep the unpacked zip to repair later.");
         }
     }
 
@@ -317,6 +342,7 @@ public sealed class PluginInstaller(SetupContext context)
             ? "Nothing was removed."
             : $"Removed PdnColorize{(manifest is null ? "" : " " + manifest.Version)}: {removed} files.");
         if (kept.Count > 0) Say($"Kept {kept.Count} file(s) that the installer did not put there: {string.Join(", ", kept.Take(5))}{(kept.Count > 5 ? ", ..." : "")}");
+        if (manifest is not null && !purge && SetupKit.Remove(context) is { } kit) Say(kit);
         if (purge) purged.AddRange(PurgeUserData());
         else Say($"Your models and caches stay in {context.DataDirectory} (and {context.ModelsDirectory}); 'uninstall --purge' removes them.");
         return new UninstallReport(manifest is not null || removed > 0, removed, kept, purged);
@@ -340,7 +366,20 @@ public sealed class PluginInstaller(SetupContext context)
             }
             foreach (var part in Directory.EnumerateFiles(models, "*.part*")) File.Delete(part);
         }
-        if (Directory.Exists(data))
+        string kept = SetupKit.KeptDirectory(context);
+        bool runningFromKept = context.ReleaseDirectory is { } release && PaintDotNetLocator.PathsEqual(release, Path.GetFullPath(kept));
+        if (Directory.Exists(data) && runningFromKept)
+        {
+            // this program runs from data/setup and cannot delete itself: everything else goes
+            foreach (var entry in Directory.EnumerateFileSystemEntries(data).Where(e => !PaintDotNetLocator.PathsEqual(Path.GetFullPath(e), Path.GetFullPath(kept))).ToList())
+            {
+                if (Directory.Exists(entry)) Directory.Delete(entry, recursive: true);
+                else File.Delete(entry);
+                purged.Add(entry);
+            }
+            Say($"This installer runs from {kept}, so that folder stays; delete {data} once this window is closed.");
+        }
+        else if (Directory.Exists(data))
         {
             Directory.Delete(data, recursive: true);
             purged.Add(data);

@@ -1,12 +1,13 @@
 using Spectre.Console;
 using PdnColorize.Engines;
+using PdnColorize.Engines.Descriptors;
 using PdnColorize.Installer.Catalog;
 using PdnColorize.Installer.Downloads;
 
 namespace PdnColorize.Installer.Models;
 
 /// <summary>One row of <c>models list</c>.</summary>
-public sealed record ModelRow(string Id, string Name, string Where, string State, string Size, string Detail);
+public sealed record ModelRow(string Id, string Name, string Where, string State, string Size, string Detail, string Io = "");
 
 /// <summary>
 /// <c>models list|download|import|verify|remove</c>. User models live in <see cref="SetupContext.ModelsDirectory"/> as
@@ -27,14 +28,19 @@ public sealed class ModelManager(SetupContext context, ModelCatalog catalog, str
         foreach (var entry in installed)
         {
             var m = entry.Manifest;
+            string io;
+            try { io = ContractAdapter.Plan(entry.ModelPath, m).Descriptor.ToString(); }
+            catch (ModelContractException) { io = "unknown (see models verify)"; }
             rows.Add(new ModelRow(m.Id, m.Name, entry.Embedded ? "plugin" : "user", "installed",
-                Units.Bytes(new FileInfo(entry.ModelPath).Length), $"{(m.DynamicSize ? "dynamic size" : $"{m.InputSize}px")}, {m.License}".TrimEnd(' ', ',')));
+                Units.Bytes(new FileInfo(entry.ModelPath).Length), $"{(m.DynamicSize ? "dynamic size" : $"{m.InputSize}px")}, {m.License}".TrimEnd(' ', ','), io));
         }
         foreach (var c in catalog.Models)
         {
             if (installed.Any(e => string.Equals(e.Manifest.Id, c.Id, StringComparison.OrdinalIgnoreCase))) continue;
             string state = c.IsEmbedded ? "in the plugin" : c.IsCheckpoint ? "download + convert" : "available";
-            rows.Add(new ModelRow(c.Id, c.Name, "catalog", state, c.SizeText, c.License));
+            if (c.RecommendedFor is { } pick) state += $" (pick for {pick.ToUpperInvariant()})";
+            string io = c.IsOnnx ? $"{c.Input ?? "inferred"} -> {c.Output ?? "inferred"}" : c.IsCheckpoint ? "convert first" : "";
+            rows.Add(new ModelRow(c.Id, c.Name, "catalog", state, c.SizeText, c.License, io));
         }
         return rows;
     }
@@ -60,7 +66,13 @@ public sealed class ModelManager(SetupContext context, ModelCatalog catalog, str
         var urls = new[] { entry.Url! }.Concat(entry.MirrorUrls).ToList();
         string fileName = entry.FileName ?? SafeFileName(new Uri(entry.Url!).Segments.LastOrDefault() ?? entry.Id);
         string downloaded = Path.Combine(context.DownloadsDirectory, entry.IsOnnx ? entry.Id + ".onnx" : fileName);
-        if (entry.Sha256 is null)
+        string? expectedCrc = null;
+        if (entry.HashUrl is { Length: > 0 } hashUrl)
+        {
+            expectedCrc = await Crc32File.FetchExpectedAsync(context.Http, [hashUrl, .. entry.HashMirrorUrls], cancellation).ConfigureAwait(false);
+            Say($"The publisher's hash file gives CRC-32 {expectedCrc} for {entry.Id}.");
+        }
+        else if (entry.Sha256 is null)
             Say($"note: the catalog has no SHA-256 for {entry.Id}; the download cannot be verified against a published hash.");
 
         DownloadResult? result = null;
@@ -68,7 +80,8 @@ public sealed class ModelManager(SetupContext context, ModelCatalog catalog, str
         {
             try
             {
-                result = await DownloadUi.RunAsync(context.Console, downloader, entry.Name, new Uri(urls[i]), downloaded, entry.Sha256, entry.SizeBytes, cancellation)
+                result = await DownloadUi.RunAsync(context.Console, downloader, entry.Name, new Uri(urls[i]), downloaded, entry.Sha256, entry.SizeBytes, cancellation,
+                        crc32Follows: expectedCrc is not null)
                     .ConfigureAwait(false);
                 break;
             }
@@ -89,6 +102,17 @@ public sealed class ModelManager(SetupContext context, ModelCatalog catalog, str
 
         try
         {
+            string notes = entry.Notes;
+            if (expectedCrc is not null)
+            {
+                string actualCrc = await Crc32File.ComputeAsync(downloaded, cancellation).ConfigureAwait(false);
+                if (actualCrc != expectedCrc)
+                    throw new HashMismatchException(
+                        $"CRC-32 mismatch for {entry.Id}: the publisher's hash file ({entry.HashUrl}) says {expectedCrc}, the download has " +
+                        $"{actualCrc}. The file was deleted; nothing was installed.");
+                Say($"  CRC-32 {actualCrc} matches the publisher's hash file.");
+                notes = $"{notes} CRC-32 {actualCrc} verified against {entry.HashUrl} at install; sha256 computed then.".Trim();
+            }
             var manifest = new ModelManifest
             {
                 Id = entry.Id,
@@ -99,7 +123,15 @@ public sealed class ModelManager(SetupContext context, ModelCatalog catalog, str
                 Source = entry.Source.Length > 0 ? entry.Source : entry.Url!,
                 Sha256 = result!.Sha256,
                 Parameters = entry.Parameters,
-                Notes = entry.Notes,
+                Notes = notes,
+                Input = entry.Input,
+                Output = entry.Output,
+                SizeMultiple = entry.SizeMultiple,
+                ExtraInputs = entry.ExtraInputs,
+                MinSize = entry.MinSize,
+                MaxSize = entry.MaxSize,
+                RecommendedSizes = entry.RecommendedSizes,
+                Family = entry.Family,
             };
             return Place(downloaded, manifest, move: true, force: true);
         }
@@ -110,8 +142,12 @@ public sealed class ModelManager(SetupContext context, ModelCatalog catalog, str
     }
 
     /// <summary>Imports a local ONNX: contract check first (a wrong shape is refused, nothing written), then a copy and its manifest.</summary>
-    public string Import(string file, string? id, string? name, bool force)
+    public string Import(string file, string? id, string? name, bool force, string? input = null, string? output = null)
     {
+        if (input is not null && !ModelDescriptor.IsInputName(input))
+            throw new UsageException($"--input {input}: use one of {string.Join(", ", ModelDescriptor.InputNames)}.");
+        if (output is not null && !ModelDescriptor.IsOutputName(output))
+            throw new UsageException($"--output {output}: use one of {string.Join(", ", ModelDescriptor.OutputNames)}.");
         if (!File.Exists(file)) throw new UsageException($"no such file: {file}");
         if (!file.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"{file} is not an .onnx file. A DDColor .pth must be converted first with engines/models/export_ddcolor.py.");
@@ -130,6 +166,7 @@ public sealed class ModelManager(SetupContext context, ModelCatalog catalog, str
             string stem = Path.GetFileNameWithoutExtension(file);
             manifest = new ModelManifest { Id = id ?? stem, Name = name ?? stem, Source = Path.GetFullPath(file), Sha256 = sha, Notes = "imported with pdncolorize-setup" };
         }
+        manifest = manifest with { Input = input ?? manifest.Input, Output = output ?? manifest.Output };
         return Place(file, manifest, move: false, force);
     }
 
@@ -140,13 +177,13 @@ public sealed class ModelManager(SetupContext context, ModelCatalog catalog, str
         if (string.Equals(manifest.Id, ModelStore.DefaultModelId, StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"'{manifest.Id}' is the embedded model's id; choose another with --id.");
 
-        // The I/O contract, checked by opening the model the way the plugin does (ModelContractException: exit 3).
-        using (var session = ChromaSession.OpenCpu(source, intraOpThreads: 1))
-        {
-            var sig = session.Signature;
-            if (sig.FixedSize is { } s) manifest = manifest with { InputSize = s, DynamicSize = false };
-            else manifest = manifest with { DynamicSize = true, InputSize = manifest.InputSize > 0 ? manifest.InputSize : 512 };
-        }
+        // The descriptor and the I/O contract, checked by opening the (adapted) model the way the plugin does, then one
+        // smoke inference that must give finite, varying colours (ModelContractException: exit 3, nothing written).
+        var check = ModelCheck.Run(source, manifest, context.DownloadsDirectory);
+        if (check.FixedSize is { } s) manifest = manifest with { InputSize = s, DynamicSize = false };
+        else manifest = manifest with { DynamicSize = true, InputSize = manifest.InputSize > 0 ? manifest.InputSize : 512 };
+        // The resolved descriptor is written out, so the plugin never has to infer it again.
+        manifest = manifest with { Input = check.Descriptor.InputName, Output = check.Descriptor.OutputName };
 
         Directory.CreateDirectory(context.ModelsDirectory);
         string onnx = Path.Combine(context.ModelsDirectory, manifest.Id + ".onnx");
@@ -169,7 +206,7 @@ public sealed class ModelManager(SetupContext context, ModelCatalog catalog, str
         {
             if (File.Exists(tmp)) File.Delete(tmp);
         }
-        Say($"Installed model {manifest.Id} ({manifest.Name}) in {context.ModelsDirectory}: contract OK, sha256 {manifest.Sha256}.");
+        Say($"Installed model {manifest.Id} ({manifest.Name}) in {context.ModelsDirectory}: contract OK ({check.Summary}), sha256 {manifest.Sha256}.");
         return onnx;
     }
 
@@ -185,8 +222,8 @@ public sealed class ModelManager(SetupContext context, ModelCatalog catalog, str
             {
                 try
                 {
-                    using var session = ChromaSession.OpenCpu(entry.ModelPath, intraOpThreads: 1);
-                    d += "; contract OK";
+                    var check = ModelCheck.Run(entry.ModelPath, entry.Manifest, context.DownloadsDirectory);
+                    d += $"; contract OK ({check.Summary})";
                 }
                 catch (ModelContractException e)
                 {

@@ -48,7 +48,7 @@ public static class BenchCommand
                     return RunPng(image, parse.GetValue(runs));
                 var request = new EngineRequest
                 {
-                    ModelPath = ModelStore.Default().Resolve(parse.GetValue(model)).ModelPath,
+                    ModelPath = Engines.Descriptors.ContractAdapter.Prepare(ModelStore.Default().Resolve(parse.GetValue(model)), CacheStore.Default()),
                     Device = Parse(() => EngineChoices.ParseDevice(parse.GetValue(device)!)),
                     VramBudgetMiB = parse.GetValue(vram),
                     CudaOverrides = PipelineOptions.ParseCudaOptions(parse.GetValue(cudaOption) ?? []),

@@ -88,12 +88,15 @@ public static class CalibrateCommand
     {
         if (!Directory.Exists(imagesDir)) throw new UsageException($"the images folder '{imagesDir}' does not exist.");
         var entry = ModelStore.Default().Resolve(modelArg); // exit 3 when unknown
-        string outputDir = output ?? CalibrationFiles.DefaultDirectory(CacheStore.Default(), ModelFingerprint.Of(entry.ModelPath));
+        // INT8 calibrates the contract model the engine will run (the adapted graph for a non-contract descriptor),
+        // so the calibration is found under that file's SHA-256 when the model is later run at INT8.
+        string runnable = Engines.Descriptors.ContractAdapter.Prepare(entry, CacheStore.Default());
+        string outputDir = output ?? CalibrationFiles.DefaultDirectory(CacheStore.Default(), ModelFingerprint.Of(runnable));
 
         Console.WriteLine($"calibrating {entry.Manifest.Id} ({Path.GetFileName(entry.ModelPath)}) on {imagesDir} with {method.Label()} ranges");
         var result = Calibrator.Run(new CalibrationRequest
         {
-            ModelPath = entry.ModelPath,
+            ModelPath = runnable,
             ModelId = entry.Manifest.Id,
             InputSize = size ?? entry.Manifest.InputSize,
             ImagesDirectory = imagesDir,

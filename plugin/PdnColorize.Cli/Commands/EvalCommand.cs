@@ -58,7 +58,8 @@ public static class EvalCommand
     }
 
     /// <summary>Scores of one image (or means over images).</summary>
-    public sealed record Scores(double DeltaE2000, double PsnrRgb, double Colourfulness, double ColourfulnessGt, double MeanAbsDeltaL, double Seconds);
+    public sealed record Scores(double DeltaE2000, double PsnrRgb, double Colourfulness, double ColourfulnessGt, double MeanAbsDeltaL, double Seconds,
+        ColourRecallCounts Recall = default);
 
     private sealed record ImageScores(string File, int Width, int Height, Scores Model, Scores Gray);
 
@@ -147,16 +148,17 @@ public static class EvalCommand
         var m = ImageMetrics.Compare(colourised, truth, settings.Threads);
         var g = ImageMetrics.Compare(gray, truth, settings.Threads);
         return new ImageScores(Path.GetFileName(path), truth.Width, truth.Height,
-            new Scores(m.DeltaE2000, Cap(m.PsnrRgb), ImageMetrics.Colourfulness(colourised), colourfulnessGt, m.MeanAbsDeltaL, modelSeconds),
-            new Scores(g.DeltaE2000, Cap(g.PsnrRgb), ImageMetrics.Colourfulness(gray), colourfulnessGt, g.MeanAbsDeltaL, graySeconds));
+            new Scores(m.DeltaE2000, Cap(m.PsnrRgb), ImageMetrics.Colourfulness(colourised), colourfulnessGt, m.MeanAbsDeltaL, modelSeconds, m.Recall),
+            new Scores(g.DeltaE2000, Cap(g.PsnrRgb), ImageMetrics.Colourfulness(gray), colourfulnessGt, g.MeanAbsDeltaL, graySeconds, g.Recall));
     }
 
     private static double Cap(double psnr) => Math.Min(psnr, PsnrCap);
 
-    /// <summary>Means over images; <see cref="Scores.Seconds"/> is summed.</summary>
+    /// <summary>Means over images; <see cref="Scores.Seconds"/> is summed and colour recall pooled over every image's pixels.</summary>
     private static Scores Mean(IReadOnlyList<Scores> s) => new(
         s.Average(x => x.DeltaE2000), s.Average(x => x.PsnrRgb), s.Average(x => x.Colourfulness),
-        s.Average(x => x.ColourfulnessGt), s.Average(x => x.MeanAbsDeltaL), s.Sum(x => x.Seconds));
+        s.Average(x => x.ColourfulnessGt), s.Average(x => x.MeanAbsDeltaL), s.Sum(x => x.Seconds),
+        s.Aggregate(default(ColourRecallCounts), (sum, x) => sum + x.Recall));
 
     public static IReadOnlyList<string> ReadList(string listPath)
     {
@@ -198,6 +200,7 @@ public static class EvalCommand
         Row("colourfulness", model.Colourfulness, gray.Colourfulness);
         Row("colourfulness of ground truth", model.ColourfulnessGt, gray.ColourfulnessGt);
         Row("mean |ΔL|", model.MeanAbsDeltaL, gray.MeanAbsDeltaL);
+        Row("colour recall (higher is better)", model.Recall.Recall, gray.Recall.Recall);
         Row("seconds", model.Seconds, gray.Seconds, "F2");
         AnsiConsole.Write(table);
         Console.WriteLine($"model: {modelDescription}");
@@ -268,7 +271,8 @@ public static class EvalCommand
         }
     }
 
-    /// <summary>The fixed eval fields (DESIGN.md): images, delta_e2000, psnr_rgb, colourfulness, colourfulness_gt, mean_abs_dL, seconds.</summary>
+    /// <summary>The fixed eval fields (DESIGN.md): images, delta_e2000, psnr_rgb, colourfulness, colourfulness_gt, mean_abs_dL, seconds;
+    /// and colour_recall.</summary>
     private static void WriteScores(Utf8JsonWriter w, int? images, Scores s)
     {
         if (images is { } n) w.WriteNumber("images", n);
@@ -278,6 +282,9 @@ public static class EvalCommand
         w.WriteNumber("colourfulness_gt", Round(s.ColourfulnessGt));
         w.WriteNumber("mean_abs_dL", Round(s.MeanAbsDeltaL));
         w.WriteNumber("seconds", Round(s.Seconds));
+        // Pooled share of the truth's coloured pixels given the right hue (ColourRecallCounts); null without any.
+        if (double.IsNaN(s.Recall.Recall)) w.WriteNull("colour_recall");
+        else w.WriteNumber("colour_recall", Round(s.Recall.Recall));
     }
 
     private static double Round(double v) => Math.Round(v, 6);

@@ -42,17 +42,24 @@ public static class ModelsCommand
         }
         var table = new Table()
             .AddColumn("id").AddColumn("name").AddColumn(new TableColumn("size").RightAligned())
-            .AddColumn(new TableColumn("file MiB").RightAligned()).AddColumn("kind").AddColumn("path");
+            .AddColumn(new TableColumn("file MiB").RightAligned()).AddColumn("io").AddColumn("kind").AddColumn("path");
         foreach (var e in entries)
         {
             var m = e.Manifest;
             string size = m.DynamicSize ? $"{m.InputSize} (dynamic)" : m.InputSize.ToString(CultureInfo.InvariantCulture);
             double mib = File.Exists(e.ModelPath) ? new FileInfo(e.ModelPath).Length / 1048576.0 : double.NaN;
             table.AddRow(ConsoleUi.Cell(m.Id), ConsoleUi.Cell(m.Name), ConsoleUi.Cell(size), ConsoleUi.Number(mib, "F1"),
-                e.Embedded ? "embedded" : "user", ConsoleUi.Cell(e.ModelPath));
+                ConsoleUi.Cell(Descriptor(e)), e.Embedded ? "embedded" : "user", ConsoleUi.Cell(e.ModelPath));
         }
         AnsiConsole.Write(table);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The model's I/O convention as the adapter reads it (manifest, else shapes), or why it has none.</summary>
+    private static string Descriptor(ModelEntry e)
+    {
+        try { return Engines.Descriptors.ContractAdapter.Plan(e.ModelPath, e.Manifest).Descriptor.ToString(); }
+        catch (ModelContractException) { return "unknown (see models verify)"; }
     }
 
     private static int Verify()

@@ -8,7 +8,41 @@ namespace PdnColorize.Core.Metrics;
 /// <param name="DeltaE2000">Mean CIEDE2000 over all pixels.</param>
 /// <param name="PsnrRgb">PSNR in dB over the R, G and B samples (peak 255); +infinity for identical images.</param>
 /// <param name="MeanAbsDeltaL">Mean |L*(image) - L*(reference)| over all pixels.</param>
-public readonly record struct ImageComparison(double DeltaE2000, double PsnrRgb, double MeanAbsDeltaL);
+/// <param name="Recall">Colour recall counts (<see cref="ColourRecallCounts"/>).</param>
+public readonly record struct ImageComparison(double DeltaE2000, double PsnrRgb, double MeanAbsDeltaL, ColourRecallCounts Recall = default);
+
+/// <summary>
+/// Colour recall: of the pixels whose true chroma sqrt(a*² + b*²) is at least <see cref="MinTrueChroma"/>, those the
+/// image gives a chroma of at least <see cref="MinChroma"/> with a hue angle within <see cref="MaxHueDegrees"/> of the
+/// truth's. Plain CIEDE2000 rewards leaving colour out (the gray input is a strong baseline); recall counts colour put
+/// back with the right hue. Counts rather than a ratio, so a set is scored by pooling its pixels.
+/// </summary>
+public readonly record struct ColourRecallCounts(long Hits, long Eligible)
+{
+    public const double MinTrueChroma = 15, MinChroma = 8, MaxHueDegrees = 45;
+    private static readonly double CosMaxHue = Math.Cos(MaxHueDegrees * Math.PI / 180);
+
+    /// <summary>Hits / eligible pixels; NaN when no pixel of the truth is coloured enough to count.</summary>
+    public double Recall => Eligible > 0 ? (double)Hits / Eligible : double.NaN;
+
+    public static ColourRecallCounts operator +(ColourRecallCounts x, ColourRecallCounts y) => new(x.Hits + y.Hits, x.Eligible + y.Eligible);
+
+    /// <summary>Counts one row of Lab a*/b* (image) against the truth's.</summary>
+    public static ColourRecallCounts OfRow(ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> aTrue, ReadOnlySpan<double> bTrue)
+    {
+        long hits = 0, eligible = 0;
+        for (int x = 0; x < a.Length; x++)
+        {
+            double ct = Math.Sqrt(aTrue[x] * aTrue[x] + bTrue[x] * bTrue[x]);
+            if (ct < MinTrueChroma) continue;
+            eligible++;
+            double c = Math.Sqrt(a[x] * a[x] + b[x] * b[x]);
+            // within the hue bound: the cosine of the angle between the two ab vectors is at least cos(45°)
+            if (c >= MinChroma && a[x] * aTrue[x] + b[x] * bTrue[x] >= CosMaxHue * c * ct) hits++;
+        }
+        return new ColourRecallCounts(hits, eligible);
+    }
+}
 
 /// <summary>
 /// Image quality metrics over <see cref="BgraImage"/> (alpha ignored), host-neutral for eval, tests and calibration.
@@ -33,6 +67,7 @@ public static class ImageMetrics
         var de = new double[h];
         var dl = new double[h];
         var se = new long[h];
+        var recall = new ColourRecallCounts[h];
         var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
         Parallel.For(0, h, options,
             () => new LabRows(w),
@@ -46,6 +81,7 @@ public static class ImageMetrics
                 for (int x = 0; x < w; x++)
                     sum += Ciede2000.Delta(rows.L1[x], rows.A1[x], rows.B1[x], rows.L2[x], rows.A2[x], rows.B2[x]);
                 de[y] = sum;
+                recall[y] = ColourRecallCounts.OfRow(rows.A1, rows.B1, rows.A2, rows.B2);
                 TensorPrimitives.Subtract<double>(rows.L1, rows.L2, rows.L1);
                 dl[y] = TensorPrimitives.SumOfMagnitudes<double>(rows.L1);
                 se[y] = SquaredErrorRow(p, q);
@@ -54,7 +90,9 @@ public static class ImageMetrics
             _ => { });
 
         double n = (double)w * h;
-        return new ImageComparison(Sum(de) / n, Psnr(SumLong(se), 3 * n), Sum(dl) / n);
+        var total = default(ColourRecallCounts);
+        foreach (var r in recall) total += r;
+        return new ImageComparison(Sum(de) / n, Psnr(SumLong(se), 3 * n), Sum(dl) / n, total);
     }
 
     /// <summary>

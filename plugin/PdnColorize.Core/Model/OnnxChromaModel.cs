@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using PdnColorize.Core.Detail;
 using PdnColorize.Engines;
 using PdnColorize.Engines.Caching;
+using PdnColorize.Engines.Descriptors;
 using PdnColorize.Engines.Gpu;
 using PdnColorize.Engines.Providers;
 
@@ -32,7 +33,7 @@ public sealed class OnnxChromaModel : IChromaModel
     {
         Engine = engine;
         Manifest = manifest;
-        PreferredSize = engine.Signature.ResolveSize(sizeOverride ?? manifest.InputSize);
+        PreferredSize = engine.Signature.ResolveSize(manifest.ClampSize(sizeOverride ?? manifest.InputSize));
         _cache = cache;
         _vramBudgetMiB = vramBudgetMiB;
         _log = log ?? (_ => { });
@@ -54,10 +55,13 @@ public sealed class OnnxChromaModel : IChromaModel
         factory ??= EngineFactory.Default(log);
         // A damaged copy would run and colour wrongly with exit 0; the verdict is cached, so a large model is hashed once.
         new ModelVerifier(Path.Combine(factory.Cache.Root, ModelVerifier.VerdictFileName)).Check(entry);
+        // Every published I/O convention becomes the internal contract here (a cached graph rewrite), so the engine,
+        // its FP16/INT8 variants and everything below see a contract model.
+        string runnable = ContractAdapter.Prepare(entry, factory.Cache, log);
         var engine = factory.Open(new EngineRequest
         {
-            ModelPath = entry.ModelPath,
-            PreferredSize = sizeOverride ?? entry.Manifest.InputSize,
+            ModelPath = runnable,
+            PreferredSize = entry.Manifest.ClampSize(sizeOverride ?? entry.Manifest.InputSize),
             Precision = choice.Precision,
             Device = choice.Device,
             VramBudgetMiB = choice.VramBudgetMiB,

@@ -10,6 +10,13 @@ namespace PdnColorize.PaintDotNet.Hosting;
 /// </summary>
 public static class ErrorPolicy
 {
+    /// <summary>
+    /// Through the host's error dialog only on a thread that can show one (a UI thread: it has a
+    /// SynchronizationContext) and when the host offers the service; otherwise the error is thrown for the host to report.
+    /// </summary>
+    public static ErrorRoute Route(bool onUiThread, bool hasDialogService) =>
+        onUiThread && hasDialogService ? ErrorRoute.Dialog : ErrorRoute.Throw;
+
     public const string Headline = "Colorize (AI) could not colourise the image; the layer was left unchanged.";
 
     public static bool IsCancellation(Exception e) => Unwrap(e) is OperationCanceledException;
@@ -41,3 +48,15 @@ public static class ErrorPolicy
         return Headline + Environment.NewLine + advice;
     }
 }
+
+/// <summary>How one render error reaches the user.</summary>
+public enum ErrorRoute
+{
+    /// <summary>Shown once through the host's error dialog; the render writes the source unchanged.</summary>
+    Dialog,
+    /// <summary>Thrown from the render: the host stops it, keeps the layer and shows its own error report.</summary>
+    Throw,
+}
+
+/// <summary>A render error on its way to Paint.NET's effect-error report: the message says what happened and what to do.</summary>
+public sealed class ColorizeException(string message, Exception inner) : Exception(message, inner);

@@ -24,8 +24,18 @@ public sealed class StoreModelProvider(ModelStore? store = null) : IModelProvide
     public IReadOnlyList<ModelChoice> List() =>
         Store.List()
             .DistinctBy(e => e.Manifest.Id, StringComparer.OrdinalIgnoreCase)
-            .Select(e => new ModelChoice(e.Manifest.Id, e.Embedded ? $"{e.Manifest.Name} (built in)" : e.Manifest.Name, e.Embedded))
+            .Select(e => new ModelChoice(e.Manifest.Id, Label(e), e.Embedded))
             .ToList();
+
+    /// <summary>"DDColor large (DDColor, 870 MB)": the family and file size tell installed models apart.</summary>
+    internal static string Label(ModelEntry e)
+    {
+        if (e.Embedded) return $"{e.Manifest.Name} (built in)";
+        var details = new List<string>();
+        if (e.Manifest.Family is { Length: > 0 } family) details.Add(family);
+        if (File.Exists(e.ModelPath)) details.Add($"{new FileInfo(e.ModelPath).Length / 1e6:F0} MB");
+        return details.Count == 0 ? e.Manifest.Name : $"{e.Manifest.Name} ({string.Join(", ", details)})";
+    }
 
     public IChromaModel Open(string modelId, ExecutionPlan plan)
     {
