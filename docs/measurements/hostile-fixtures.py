@@ -3,7 +3,7 @@
 gray.png (docs/images/sample-gray.png), colour.png (a colour fixture photo), gray16.png (16-bit gray PNG), damaged.jpg
 (64 random bytes over the middle of a real JPEG's scan data), 12bit.jpg (its frame header saying 12 bits), badcrc.png
 (one bit of the IHDR checksum flipped), photo.heic (a HEIC signature), large.png (2048x1536 gray), big.onnx/json (the
-embedded model with input_size 99999), flip.onnx/json (the embedded model with one bit flipped, its manifest's hash
+embedded model with input_size 99999), good.onnx (the embedded model, no manifest), flip.onnx/json (the embedded model with one bit flipped, its manifest's hash
 kept) and, with a pdncolorize.dll that writes TIFF, scan16.tif (16-bit).
 """
 import json, os, random, shutil, struct, subprocess, sys, zlib
@@ -33,6 +33,7 @@ embedded = sorted(f for f in os.listdir(f'{repo}/engines/models') if f.endswith(
 model = open(f'{repo}/engines/models/{embedded}', 'rb').read()
 manifest = json.load(open(f'{repo}/engines/models/{embedded[:-5]}.json'))
 open(f'{out}/big.onnx', 'wb').write(model); json.dump(dict(manifest, id='big', input_size=99999), open(f'{out}/big.json', 'w'))
+open(f'{out}/good.onnx', 'wb').write(model)  # no manifest beside it: used by path
 flipped = bytearray(model); flipped[len(flipped) // 2] ^= 4
 open(f'{out}/flip.onnx', 'wb').write(flipped); json.dump(dict(manifest, id='flip'), open(f'{out}/flip.json', 'w'))
 if len(sys.argv) > 3:

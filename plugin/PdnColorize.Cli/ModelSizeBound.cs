@@ -11,9 +11,10 @@ namespace PdnColorize.Cli;
 public static class ModelSizeBound
 {
     /// <summary>
-    /// Peak memory per model pixel (S x S) of the embedded model on the CPU at FP32, measured with --detail global on a
-    /// 640x400 photo: peak RSS 957 MB at S = 1024 and 2032 MB at S = 1536 (about 120 MB without the model run), i.e.
-    /// 800-805 bytes a pixel. Larger models need more, so for them this is a lower bound.
+    /// Peak memory per model pixel (S x S) on the CPU at FP32 with --detail global, from peak RSS less the run at 256
+    /// (about 120-160 MB): pdnc-compact-v1 on a 640x400 photo 957 MB at S = 1024 and 2032 MB at 1536 (800-805 bytes a
+    /// pixel); pdnc-resnet18-v2 on a 2048x1536 photo 615 MB at 1024 and 2035 MB at 1536 (460 and 817: ONNX Runtime's
+    /// arena grows in steps). A floor, not a promise: larger models need more.
     /// </summary>
     public const long BytesPerModelPixel = 800;
 
