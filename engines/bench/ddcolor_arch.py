@@ -35,6 +35,10 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 CONFIGS = {
     'tiny': dict(dims=(96, 192, 384, 768), depths=(3, 3, 9, 3)),
     'large': dict(dims=(192, 384, 768, 1536), depths=(3, 3, 27, 3)),
+    # The same operators at a few MB: a test fixture for exporter conventions (LayerNormalization, GELU,
+    # attention), not a size anyone measures speed at.
+    'micro': dict(dims=(32, 64, 128, 256), depths=(1, 1, 1, 1),
+                  decoder=dict(nf=64, d=64, queries=16, heads=4, ffn=256, layers=3)),
 }
 
 
@@ -224,9 +228,12 @@ class DDColorBench(nn.Module):
     def __init__(self, size='tiny', queries=100, layers=9, nf=512):
         super().__init__()
         cfg = CONFIGS[size]
+        dec = {**dict(nf=nf, d=256, queries=queries, heads=8, ffn=2048, layers=layers), **cfg.get('decoder', {})}
+        queries, nf = dec['queries'], dec['nf']
         self.encoder = ConvNeXtEncoder(cfg['dims'], cfg['depths'])
         self.pixel_decoder = PixelDecoder(cfg['dims'], nf)
-        self.colour_decoder = ColourDecoder((nf, nf, nf // 2), queries=queries, layers=layers)
+        self.colour_decoder = ColourDecoder((nf, nf, nf // 2), d=dec['d'], queries=queries, heads=dec['heads'],
+                                            ffn=dec['ffn'], layers=dec['layers'], embed_dim=nf // 2)
         self.out = nn.Conv2d(queries + 3, 2, 1)
         self.register_buffer('mean', torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
         self.register_buffer('std', torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))

@@ -20,11 +20,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ddcolor_arch import build, count_params  # noqa: E402
 
 
-def export(model, size, path, dynamic_batch=False, opset=17):
+def export(model, size, path, dynamic_batch=False, opset=17, exporter='torchscript'):
     x = torch.rand(1, 3, size, size, generator=torch.Generator().manual_seed(1))
     kw = dict(opset_version=opset, input_names=['input'], output_names=['output'], do_constant_folding=True)
     if dynamic_batch:
         kw['dynamic_axes'] = {'input': {0: 'N'}, 'output': {0: 'N'}}
+    if exporter == 'dynamo':  # torch.export based (what DDColor's own export script uses under torch 2.x)
+        torch.onnx.export(model, (x,), path, dynamo=True, external_data=False, **kw)
+        return x, 'dynamo'
     try:
         torch.onnx.export(model, (x,), path, dynamo=False, **kw)
         how = 'torchscript'
@@ -40,7 +43,9 @@ def export(model, size, path, dynamic_batch=False, opset=17):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--model', choices=['tiny', 'large'], default='tiny')
+    ap.add_argument('--model', choices=['tiny', 'large', 'micro'], default='tiny')
+    ap.add_argument('--exporter', choices=['torchscript', 'dynamo'], default='torchscript')
+    ap.add_argument('--opset', type=int, default=17)
     ap.add_argument('--size', type=int, default=512)
     ap.add_argument('-o', '--output', default=None)
     ap.add_argument('--seed', type=int, default=0)
@@ -52,7 +57,7 @@ def main():
     out = args.output or f'ddcolor-{args.model}-{args.size}.onnx'
     t = time.time()
     model = build(args.model, args.seed)
-    x, how = export(model, args.size, out, args.dynamic_batch)
+    x, how = export(model, args.size, out, args.dynamic_batch, args.opset, args.exporter)
     import onnx
     m = onnx.load(out)
     onnx.checker.check_model(out)
@@ -64,6 +69,7 @@ def main():
         'opset': [o.version for o in m.opset_import if o.domain in ('', 'ai.onnx')],
         'input': (m.graph.input[0].name, dims(m.graph.input[0])),
         'output': (m.graph.output[0].name, dims(m.graph.output[0])), 'seconds': round(time.time() - t, 1),
+        'ops': sorted({n.op_type for n in m.graph.node}),
     }
     if args.check:
         import numpy as np
