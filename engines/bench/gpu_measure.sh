@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The H200 measurement visit of issue #4, run ON the GPU machine after ../shared/gpu/pack.sh's parts are unpacked
-# (source /var/tmp/pdn-gpu/env.sh first). Writes JSON lines to $OUT (or ./gpu-results):
+# The H200 measurements of docs/performance.md, run ON the GPU machine once the self-contained CLI and ORT's CUDA
+# libraries are there (source /var/tmp/pdn-gpu/env.sh first). Writes JSON lines to $OUT (or ./gpu-results):
 #   torch.jsonl   PyTorch eager FP32 / AMP FP16 of the DDColor-shaped benchmark models (random weights)
 #   ours.jsonl    pdncolorize bench on the CUDA EP, FP32 and FP16, same models and sizes, same NVML method
 #   levers.jsonl  tiny@512 with single CUDA options put back to ORT's defaults, one lever at a time
@@ -12,7 +12,7 @@
 #   graph.jsonl   FP16 with and without CUDA graphs (enable_cuda_graph=1, IOBinding), PyTorch FP32 alongside (phase graph)
 # Each configuration runs in its own process, so each pays for and measures its own CUDA context.
 #   batch.txt     three 24 MP photos in one batch process, the global pass at its own shape and at the tiles' shape
-#                 (visit 6 ran the script of commit 742b830: "auto" there padded the embedded model, now "tiles")
+#                 (round 6 ran the script of commit 742b830: "auto" there padded the embedded model, now "tiles")
 #   switch.jsonl  bench: tiles right after a run of the global pass's old shape (batch 1, another size or batch)
 # Phases (one command each keeps every call under the GPU machine's 10-minute limit): models | levers | budget | memory | plan | batch | switch | shapes | graph | gridtiles | all
 set -uo pipefail
@@ -146,11 +146,11 @@ if [ "$phase" = batch ]; then
 from PIL import Image
 b = Image.open('tests/fixtures/photos/Kite.png').convert('L').resize((6000, 4000), Image.BICUBIC)
 for i in range(3): b.save('$work/batch-in/card-%d.jpg' % i, quality=92)"
-  # Each model with the global pass at its own shape (--global-shape own: batch 1, as before visit 6) and at the
+  # Each model with the global pass at its own shape (--global-shape own: batch 1, as before round 6) and at the
   # tiles' shape: auto for the fixed-size DDColor-tiny (only the batch is filled), tiles for the embedded model (its
-  # 256x160 grid padded into the 512x512 tiles' input; since visit 7 auto gives the embedded model tiles of its
+  # 256x160 grid padded into the 512x512 tiles' input; since round 7 auto gives the embedded model tiles of its
   # global grid's shape instead: phase gridtiles).
-  # The memory fit is dropped before each process so every first photo pays its probes, as in visit 5.
+  # The memory fit is dropped before each process so every first photo pays its probes, as in round 5.
   for spec in "embedded:auto:own tiles" "$work/ddcolor-tiny-512-dyn.onnx:fine:own auto"; do
     m=${spec%%:*}; rest=${spec#*:}; d=${rest%%:*}; shapes=${rest#*:}; marg=(); [ "$m" = embedded ] || marg=(--model "$m")
     for shape in $shapes; do
@@ -161,7 +161,7 @@ for i in range(3): b.save('$work/batch-in/card-%d.jpg' % i, quality=92)"
   done
 fi
 if [ "$phase" = gridtiles ]; then
-  log "gridtiles: the embedded model's tiles at its global grid's shape (auto since visit 7) against square tiles (own)"
+  log "gridtiles: the embedded model's tiles at its global grid's shape (auto since round 7) against square tiles (own)"
   copies=${GRIDTILES_COPIES:-3}
   rm -rf "$work/batch-in"; mkdir -p "$work/batch-in" && python3 -c "
 from PIL import Image

@@ -84,7 +84,7 @@ public sealed class CacheStore
         }
     }
 
-    /// <summary>Deletes every entry (used by `doctor --clear-cache` and uninstall --purge).</summary>
+    /// <summary>Deletes every entry (tests and tools; the installer's `uninstall --purge` removes the whole data folder).</summary>
     public void Clear()
     {
         if (Directory.Exists(Root)) Directory.Delete(Root, recursive: true);

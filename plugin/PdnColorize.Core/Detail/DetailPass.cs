@@ -7,7 +7,7 @@ using PdnColorize.Core.Resampling;
 namespace PdnColorize.Core.Detail;
 
 /// <summary>
-/// DESIGN.md step 5: the region's L* at the detail scale, cut into overlapping tiles, run through the model in
+/// Step 5 of a run (docs/architecture.md): the region's L* at the detail scale, cut into overlapping tiles, run through the model in
 /// batches, each tile's chroma harmonised to the global pass, blended with raised-cosine weights that sum to 1.
 /// Everything here lives on the detail grid (at most DetailScale * S on the long side), never at full resolution.
 /// </summary>

@@ -8,7 +8,7 @@ namespace PdnColorize.Core.Detail;
 public sealed record DetailDecision(DetailMode Chosen, string Reason, DetailPlan? Plan);
 
 /// <summary>
-/// Chooses the detail scale and the tiles for a region (DESIGN.md step 5), and decides whether
+/// Chooses the detail scale and the tiles for a region (docs/architecture.md, step 5), and decides whether
 /// <see cref="DetailMode.Auto"/> runs the detail pass. Pure arithmetic: nothing the size of the region is allocated,
 /// so it is tested on regions up to 65535 x 65535 (and axes far longer, through <see cref="AxisTiling"/>).
 /// </summary>

@@ -48,7 +48,7 @@ public sealed record PhotoQuality(
 
 /// <summary>
 /// The measurements behind docs/quality.md: a colour photo is made gray (L* kept, a* = b* = 0), colourised in
-/// global and fine mode with every harmonisation and upsampling, and scored: seam score (DESIGN.md), drift of fine
+/// global and fine mode with every harmonisation and upsampling, and scored: seam score (docs/architecture.md), drift of fine
 /// against global, CIEDE2000 and edge ab error against the original; plus the model-free oracle of each upsampler.
 /// </summary>
 public sealed class QualityProbe(IChromaModel model)

@@ -2,7 +2,7 @@ namespace PdnColorize.Core.Pipeline;
 
 public enum DetailMode { Auto, Global, Fine }
 
-/// <summary>How the model's low-resolution chroma is brought to full resolution (DESIGN.md step 6).</summary>
+/// <summary>How the model's low-resolution chroma is brought to full resolution (docs/architecture.md, step 6).</summary>
 public enum ChromaUpsampling
 {
     /// <summary>Each pixel takes its grid cell's chroma (official DDColor).</summary>
@@ -14,7 +14,7 @@ public enum ChromaUpsampling
     Guided,
 }
 
-/// <summary>How each detail tile's chroma is made consistent with the global pass (DESIGN.md step 5).</summary>
+/// <summary>How each detail tile's chroma is made consistent with the global pass (docs/architecture.md, step 5).</summary>
 public enum ChromaHarmonization
 {
     /// <summary>Low frequencies from the global pass, high frequencies from the tile: tile + blur(global - tile).</summary>

@@ -3,7 +3,7 @@ using PdnColorize.Core.Model;
 
 namespace PdnColorize.Core.Pipeline;
 
-/// <summary>Which input shape the global pass runs at when the detail pass tiles (DESIGN.md steps 4-5).</summary>
+/// <summary>Which input shape the global pass runs at when the detail pass tiles (docs/architecture.md, steps 4-5).</summary>
 public enum GlobalPassShape
 {
     /// <summary>
