@@ -1,4 +1,4 @@
-using PdnColorize.Core.Metrics;
+using PdnColorize.Quality.Metrics;
 using PdnColorize.Core.Pixels;
 using PdnColorize.Imaging;
 using PdnColorize.Tests.Shared;

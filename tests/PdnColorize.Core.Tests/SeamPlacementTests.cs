@@ -3,6 +3,7 @@ using PdnColorize.Core.Detail;
 using PdnColorize.Core.Pipeline;
 using PdnColorize.Core.Pixels;
 using PdnColorize.Tests.Shared;
+using PdnColorize.Quality;
 
 namespace PdnColorize.Core.Tests;
 

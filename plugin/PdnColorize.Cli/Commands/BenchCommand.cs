@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using PdnColorize.Core.Diagnostics;
+using PdnColorize.Quality;
 using PdnColorize.Engines;
 using PdnColorize.Engines.Caching;
 using PdnColorize.Engines.Diagnostics;

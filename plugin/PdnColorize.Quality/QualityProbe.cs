@@ -1,10 +1,11 @@
 using System.Diagnostics;
-using PdnColorize.Core.Metrics;
+using PdnColorize.Core.Detail;
+using PdnColorize.Quality.Metrics;
 using PdnColorize.Core.Model;
 using PdnColorize.Core.Pipeline;
 using PdnColorize.Core.Pixels;
 
-namespace PdnColorize.Core.Detail;
+namespace PdnColorize.Quality;
 
 /// <summary>Scores of one composed result.</summary>
 /// <param name="DeltaE2000">Mean CIEDE2000 against the original colour photo.</param>
@@ -16,7 +17,7 @@ namespace PdnColorize.Core.Detail;
 /// lattices (JPEG blocks, the model's strides) give those lines without any tiles. Seam / SeamOfGlobal is the part the
 /// tiles add.</param>
 /// <param name="OverlapDisagreement">Fine only: mean |ab_A - ab_B| of two harmonised tiles over the cells where both
-/// have blend weight (<see cref="Detail.OverlapDisagreement"/>), in ab units on the detail grid; the same for every
+/// have blend weight (<see cref="Quality.OverlapDisagreement"/>), in ab units on the detail grid; the same for every
 /// upsampling of one fine run.</param>
 public sealed record ResultScores(
     string Mode, string Harmonization, string Upsampling,

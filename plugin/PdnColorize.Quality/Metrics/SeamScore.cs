@@ -1,7 +1,7 @@
 using PdnColorize.Core.Color;
 using PdnColorize.Core.Pixels;
 
-namespace PdnColorize.Core.Metrics;
+namespace PdnColorize.Quality.Metrics;
 
 /// <summary>The seam score of one image and the numbers behind it.</summary>
 /// <param name="Score">Near / Elsewhere; 1.0 = seams invisible to this measure.</param>

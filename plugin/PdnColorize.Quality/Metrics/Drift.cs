@@ -2,7 +2,7 @@ using PdnColorize.Core.Color;
 using PdnColorize.Core.Pixels;
 using PdnColorize.Core.Resampling;
 
-namespace PdnColorize.Core.Metrics;
+namespace PdnColorize.Quality.Metrics;
 
 /// <summary>
 /// Drift (docs/architecture.md): how far the detail pass moves the colour story away from the global pass. Both images are
