@@ -18,25 +18,18 @@ public static class BatchCommand
         var inDir = new Argument<string>("in-dir") { Description = "Folder of photos (PNG, JPEG, WebP, BMP); sub-folders are not read." };
         var outDir = new Argument<string>("out-dir") { Description = "Folder for the results, created when missing; each is <stem>.png." };
         var options = new PipelineOptions(selection: true);
-        var sequentialOption = new Option<bool>("--sequential")
-        {
-            Description = "Measurements: save each photo before the next one starts (by default a photo is saved while the next is coloured).",
-            Hidden = true,
-        };
 
         var command = new Command("batch",
             "Colourise every photo in a folder (not its sub-folders) into out-dir/<stem>.png, moving past bad files. " +
             "Exit 0: all ok; 1: some files failed (listed at the end); 2: bad arguments; 3: model problem.");
         command.Arguments.Add(inDir);
         command.Arguments.Add(outDir);
-        command.Options.Add(sequentialOption);
         options.AddTo(command);
         command.SetAction((parse, cancellation) =>
         {
             try
             {
-                return Task.FromResult(Run(parse.GetValue(inDir)!, parse.GetValue(outDir)!, new ColorizeJob(options.Read(parse)),
-                    parse.GetValue(sequentialOption), cancellation));
+                return Task.FromResult(Run(parse.GetValue(inDir)!, parse.GetValue(outDir)!, new ColorizeJob(options.Read(parse)), cancellation));
             }
             catch (Exception e)
             {
@@ -57,7 +50,7 @@ public static class BatchCommand
                $"compose {Ms(t.ComposeMs)}, save {Ms(t.SaveMs)}";
     }
 
-    private static int Run(string inDir, string outDir, ColorizeJob job, bool sequential, CancellationToken cancellation)
+    private static int Run(string inDir, string outDir, ColorizeJob job, CancellationToken cancellation)
     {
         if (!Directory.Exists(inDir)) throw new UsageException($"the input folder '{inDir}' does not exist.");
         string inFull = Path.GetFullPath(inDir), outFull = Path.GetFullPath(outDir);
@@ -90,7 +83,7 @@ public static class BatchCommand
                 advance($"{outcomes.Count}/{files.Count} {outcome.File}");
             }
 
-            using var saves = new SaveBehind(sequential, cancellation);
+            using var saves = new SaveBehind(cancellation);
             try
             {
                 ColouriseAll(saves);
@@ -170,10 +163,10 @@ public static class BatchCommand
     /// before the next photo starts. Outcomes come out in file order. Disposing waits for every pending save (after a
     /// cancel each leaves no file: saves are atomic).
     /// </summary>
-    private sealed class SaveBehind(bool sequential, CancellationToken cancellation) : IDisposable
+    private sealed class SaveBehind(CancellationToken cancellation) : IDisposable
     {
         private readonly Queue<(Task<JobResult> Save, string Name, long Bytes)> _pending = new();
-        private readonly int _most = sequential ? 0 : Math.Clamp(Environment.ProcessorCount / 4, 1, 3);
+        private readonly int _most = Math.Clamp(Environment.ProcessorCount / 4, 1, 3);
 
         private static long Budget => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 32;
 

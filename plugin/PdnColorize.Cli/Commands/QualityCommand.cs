@@ -45,27 +45,11 @@ public static class QualityCommand
             Description = "Time the CPU-side pipeline instead, on synthetic images of these megapixels (e.g. 24,100), global and fine.",
             HelpName = "MP,MP",
         };
-        var placement = new Option<TilePlacement>("--placement")
+        var globalShape = new Option<string>("--global-shape")
         {
-            Description = "Where the detail pass puts its tiles: even, offjpeggrid (tile edges away from 8-px JPEG block edges), leaststructure (edges where L* has least structure), quietoverlaps (hand-overs where L* has least structure), jittered (a control: edges moved at random, --placement-seed).",
-            DefaultValueFactory = _ => DetailTuning.Default.Placement,
-        };
-        var slack = new Option<double>("--placement-slack")
-        {
-            Description = "How far a placed tile may move from its even place, as a share of the tile (0..0.5).",
-            DefaultValueFactory = _ => DetailTuning.Default.PlacementSlack,
-        };
-        var seed = new Option<int>("--placement-seed") { Description = "Seed of --placement jittered.", DefaultValueFactory = _ => 0 };
-        var borderFade = new Option<int>("--border-fade")
-        {
-            Description = "Detail cells over which fine mode hands back to the global pass at the photo's border (0 = none).",
-            DefaultValueFactory = _ => DetailTuning.Default.BorderFade,
-        };
-        var padding = new Option<CanvasPadding>("--canvas-padding")
-        {
-            Description = "How the global pass's grid is padded to the tiles' shape with --global-shape tiles: reflect, edge.",
-            DefaultValueFactory = _ => DetailTuning.Default.CanvasPadding,
-        };
+            Description = "The global pass's input shape when fine mode tiles: auto, own, tiles (the grid padded to the tiles' shape), globalgrid (a dynamic model's tiles take the grid's shape).",
+            DefaultValueFactory = _ => "auto",
+        }.AcceptOnlyFromAmong("auto", "own", "tiles", "globalgrid");
         var tileSize = new Option<int?>("--tile-size")
         {
             Description = "Tiles of this side (multiple of 32) for the fine pass instead of the model's size, one per call, as a GPU's planner may choose (2x the size).",
@@ -79,7 +63,7 @@ public static class QualityCommand
             "(global / fine x nearest / bilinear / guided); --detail is not used (both modes run). With --pipeline, --threads 0 means one thread. " +
             "Exit 0: all measured; 1: some photos failed; 2: bad arguments; 3: model problem.");
         command.Arguments.Add(dir);
-        foreach (var o in new Option[] { json, crops, cropSize, cropZoom, limit, quick, oracle, placement, slack, seed, borderFade, padding, tileSize, pipeline, repeats }) command.Options.Add(o);
+        foreach (var o in new Option[] { json, crops, cropSize, cropZoom, limit, quick, oracle, globalShape, tileSize, pipeline, repeats }) command.Options.Add(o);
         options.AddTo(command);
         command.SetAction((parse, cancellation) =>
         {
@@ -93,12 +77,11 @@ public static class QualityCommand
                 var job = new ColorizeJob(request);
                 var tuning = DetailTuning.Default with
                 {
-                    Placement = parse.GetValue(placement), PlacementSlack = parse.GetValue(slack), PlacementSeed = parse.GetValue(seed),
-                    CanvasPadding = parse.GetValue(padding), BorderFade = parse.GetValue(borderFade),
+                    GlobalShape = parse.GetValue(globalShape) switch
+                    {
+                        "own" => GlobalPassShape.Own, "tiles" => GlobalPassShape.Tiles, "globalgrid" => GlobalPassShape.GlobalGrid, _ => GlobalPassShape.Auto,
+                    },
                 };
-                try { tuning.Validate(); }
-                catch (ArgumentOutOfRangeException e) when (e.ParamName == nameof(DetailTuning.BorderFade)) { throw new UsageException("--border-fade must lie in 0..256."); }
-                catch (ArgumentOutOfRangeException) { throw new UsageException("--placement-slack must lie in 0..0.5."); }
                 IDetailCapacity capacity = CpuDetailCapacity.Default;
                 if (parse.GetValue(tileSize) is { } side)
                 {
@@ -190,7 +173,7 @@ public static class QualityCommand
                 settings = new
                 {
                     upsampling = job.Settings.Upsampling.ToString(), harmonization = job.Settings.Harmonization.ToString(), detail_scale = job.Settings.DetailScale,
-                    placement = tuning.Placement.ToString(), placement_slack = tuning.PlacementSlack, placement_seed = tuning.PlacementSeed, border_fade = tuning.BorderFade,
+                    global_shape = tuning.GlobalShape.ToString(), border_fade = tuning.BorderFade,
                 },
                 targets = new { seam = SeamTarget, drift = DriftTarget, drift_blur_sigma_px = Drift.DefaultSigma },
                 photos,
