@@ -25,7 +25,7 @@ public sealed class UnsafePrecisions(string file)
             if (!set.Add(Key(modelSha, precision, provider))) return;
             Directory.CreateDirectory(Path.GetDirectoryName(file)!);
             string temp = file + "." + Environment.ProcessId + ".tmp";
-            File.WriteAllText(temp, JsonSerializer.Serialize(set.Order().ToArray()));
+            File.WriteAllText(temp, JsonSerializer.Serialize(set.Order().ToArray(), EnginesJson.Default.StringArray));
             File.Move(temp, file, overwrite: true);
         }
     }
@@ -34,7 +34,7 @@ public sealed class UnsafePrecisions(string file)
     {
         try
         {
-            return File.Exists(file) ? JsonSerializer.Deserialize<HashSet<string>>(File.ReadAllText(file)) ?? new() : new();
+            return File.Exists(file) ? JsonSerializer.Deserialize(File.ReadAllText(file), EnginesJson.Default.HashSetString) ?? new() : new();
         }
         catch (Exception e) when (e is JsonException or IOException)
         {

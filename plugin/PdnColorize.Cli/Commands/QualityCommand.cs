@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PdnColorize.Core.Detail;
+using PdnColorize.Engines;
 using PdnColorize.Quality;
 using PdnColorize.Quality.Metrics;
 using PdnColorize.Core.Pipeline;
@@ -104,6 +105,7 @@ public static class QualityCommand
         WriteIndented = true,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        TypeInfoResolver = CliJson.Default,
     };
 
     private static string F(double v, string format = "F3") =>
@@ -166,20 +168,13 @@ public static class QualityCommand
 
         if (jsonPath is not null)
         {
-            File.WriteAllText(jsonPath, JsonSerializer.Serialize(new
-            {
-                model = model.Description,
-                dir,
-                settings = new
-                {
-                    upsampling = job.Settings.Upsampling.ToString(), harmonization = job.Settings.Harmonization.ToString(), detail_scale = job.Settings.DetailScale,
-                    global_shape = tuning.GlobalShape.ToString(), border_fade = tuning.BorderFade,
-                },
-                targets = new { seam = SeamTarget, drift = DriftTarget, drift_blur_sigma_px = Drift.DefaultSigma },
+            File.WriteAllText(jsonPath, JsonSerializer.Serialize(new QualityReport(model.Description, dir,
+                new QualitySettings(job.Settings.Upsampling.ToString(), job.Settings.Harmonization.ToString(), job.Settings.DetailScale,
+                    tuning.GlobalShape.ToString(), tuning.BorderFade),
+                new QualityTargets(SeamTarget, DriftTarget, Drift.DefaultSigma),
                 photos,
-                step_edge = step.Select(s => new { upsampling = s.Upsampling, bleed_px = s.BleedPixels }),
-                failed = failures.Select(f => new { file = f.Item1, reason = f.Item2 }),
-            }, Json));
+                step.Select(s => new StepEdgeBleed(s.Upsampling, s.BleedPixels)).ToList(),
+                failures.Select(f => new QualityFailure(f.Item1, f.Item2)).ToList()), Json.Of<QualityReport>()));
             Console.WriteLine($"wrote {jsonPath}");
         }
         foreach (var (file, reason) in failures) Console.Error.WriteLine($"pdncolorize: skipped {file}: {reason}");
@@ -309,7 +304,7 @@ public static class QualityCommand
         var list = sizes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s =>
             double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v > 0 && v <= 256
                 ? v : throw new UsageException($"--pipeline takes megapixels in (0, 256]; got '{s}'.")).ToList();
-        var rows = new List<object>();
+        var rows = new List<PipelineQualityRow>();
         foreach (double mp in list)
         {
             int width = (int)Math.Round(Math.Sqrt(mp * 1e6 * 1.5)), height = (int)Math.Round(mp * 1e6 / width);
@@ -330,10 +325,10 @@ public static class QualityCommand
                 foreach (var t in timings)
                     Console.WriteLine($"  {t.Stage,-56} {t.Milliseconds,8:F0} ms  {t.NanosecondsPerPixel,6:F2} ns/pixel");
                 Console.WriteLine($"  host peak {peak:F0} MiB = {peak / imageMiB:F2} x the image's {imageMiB:F0} MiB of BGRA (process, runtime included)");
-                rows.Add(new { megapixels = mp, width, height, threads, strength, mode = label, upsampling = up.ToString(), report, stages = timings, host_peak_mib = peak, image_mib = imageMiB });
+                rows.Add(new PipelineQualityRow(mp, width, height, threads, strength, label, up.ToString(), report, timings, peak, imageMiB));
             }
         }
-        if (jsonPath is not null) File.WriteAllText(jsonPath, JsonSerializer.Serialize(rows, Json));
+        if (jsonPath is not null) File.WriteAllText(jsonPath, JsonSerializer.Serialize(rows, Json.Of<List<PipelineQualityRow>>()));
         return ExitCodes.Ok;
     }
 }
