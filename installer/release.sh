@@ -97,7 +97,9 @@ cp "$here/install.cmd" "$here/install.ps1" "$stage/"
 cp "$repo/README.md" "$stage/README.md"
 mkdir -p "$stage/docs" "$stage/licenses"
 cp "$repo/docs/paintdotnet.md" "$repo/docs/installer.md" "$stage/docs/"
-[[ -f "$repo/docs/models/pdnc-compact-v1.md" ]] && cp "$repo/docs/models/pdnc-compact-v1.md" "$stage/docs/"
+# the embedded model's card and the attribution its training data needs
+cp "$repo/docs/models/pdnc-resnet18-v2.md" "$repo/docs/models/pdnc-resnet18-v2-coco-attribution.tsv" "$stage/docs/"
+cp "$repo/docs/models/pdnc-resnet18-v2-encoder-LICENSE.txt" "$stage/licenses/"
 cp "$repo/LICENSE" "$stage/LICENSE.txt"
 for f in "$stage/PdnColorize/onnxruntime-LICENSE.txt" "$stage/PdnColorize/onnxruntime-ThirdPartyNotices.txt"; do
   [[ -f "$f" ]] && cp "$f" "$stage/licenses/"

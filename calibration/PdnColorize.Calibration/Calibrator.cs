@@ -5,6 +5,7 @@ using PdnColorize.Calibration.TensorRt;
 using PdnColorize.Quality.Metrics;
 using PdnColorize.Core.Pipeline;
 using PdnColorize.Engines;
+using PdnColorize.Engines.Caching;
 using PdnColorize.Engines.Providers;
 using PdnColorize.Imaging;
 
@@ -78,6 +79,7 @@ public static class Calibrator
             throw new CalibrationInputException($"the output folder '{request.OutputDirectory}' already exists; use --force to replace it.");
         if (!Directory.Exists(request.ImagesDirectory))
             throw new CalibrationInputException($"the images folder '{request.ImagesDirectory}' does not exist.");
+        RequireWritableParent(output, request.OutputDirectory); // before minutes of work, not after
 
         // The model: readable, honouring the I/O contract, with float activations to calibrate.
         var model = LoadModel(request.ModelPath);
@@ -126,6 +128,9 @@ public static class Calibrator
             File.WriteAllText(Path.Combine(partial, TextCache), TensorRtTextCache.Write(maxAbs, request.Method, out var notInText));
             string qdqPath = Path.Combine(partial, CalibrationFiles.QdqModel);
             var qdqReport = WriteQdqModel(request.ModelPath, partial, ranges, request.Qdq, qdqPath);
+            // Checksums beside the files the engines load, checked before use (a flipped bit would quantise wrongly).
+            CacheStore.WriteChecksum(Path.Combine(partial, CalibrationFiles.TensorRtTable));
+            CacheStore.WriteChecksum(qdqPath);
             log($"QDQ model: {qdqReport.QuantizedNodes} ops quantised, {qdqReport.QuantizedWeights} weights int8, " +
                 $"{qdqReport.RelusFolded} Relu folded, {qdqReport.FloatTail.Count} ops kept float in the tail");
             cancellation.ThrowIfCancellationRequested();
@@ -193,6 +198,27 @@ public static class Calibrator
         finally
         {
             TryDeleteDirectory(partial);
+        }
+    }
+
+    /// <summary>The output's parent folder must exist or be creatable, and take a new entry (a probe folder is made and removed).</summary>
+    private static void RequireWritableParent(string output, string asGiven)
+    {
+        string parent = Path.GetDirectoryName(output) ?? throw new CalibrationInputException($"'{asGiven}' has no parent folder.");
+        string probe = Path.Combine(parent, $".{Path.GetFileName(output)}.probe-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
+        try
+        {
+            Directory.CreateDirectory(parent);
+            Directory.CreateDirectory(probe);
+            File.WriteAllBytes(Path.Combine(probe, "probe"), [0]);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CalibrationInputException($"the output folder '{asGiven}' cannot be written: {e.Message}");
+        }
+        finally
+        {
+            TryDeleteDirectory(probe);
         }
     }
 

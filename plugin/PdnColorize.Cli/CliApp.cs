@@ -33,6 +33,17 @@ public static class CliApp
             Console.Error.WriteLine("Run 'pdncolorize --help' (or 'pdncolorize <verb> --help') for usage.");
             return ExitCodes.BadInput;
         }
-        return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        // Our own signal handling (Interruption) instead of System.CommandLine's, which ends the process 2 s after a
+        // Ctrl+C without the verb's summary and leaves the cursor hidden.
+        using var interruption = new Interruption();
+        try
+        {
+            return parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null },
+                interruption.Token).GetAwaiter().GetResult();
+        }
+        finally
+        {
+            ConsoleUi.ShowCursor();
+        }
     }
 }

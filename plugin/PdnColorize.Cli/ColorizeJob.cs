@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using PdnColorize.Core.Color;
 using PdnColorize.Core.Model;
 using PdnColorize.Core.Pipeline;
 using PdnColorize.Core.Pixels;
@@ -33,6 +34,12 @@ public sealed class ColorizeJob
     public IChromaModel Model => _model ??= OnnxChromaModel.Load(_request.Model, _request.Size, choice: _request.Engine, log: Console.Error.WriteLine);
 
     public ColorizeSettings Settings => _request.Settings;
+
+    /// <summary>
+    /// True (batch without --force): a photo already in colour is refused with <see cref="AlreadyInColourException"/>;
+    /// false (colorize, batch --force): it is colourised with a warning on stderr.
+    /// </summary>
+    public bool RefuseColourPhotos { get; init; }
 
     public static void RequireColourisableSize(BgraImage image, string path)
     {
@@ -91,27 +98,45 @@ public sealed class ColorizeJob
         ImageCodec.CheckWritable(output);
 
         var clock = Stopwatch.StartNew();
-        var image = ImageCodec.Load(input);
+        var decoded = ImageCodec.LoadDecoded(input);
+        foreach (string note in decoded.Notes) Console.Error.WriteLine($"pdncolorize: note: {note}");
+        var image = decoded.Image;
         RequireColourisableSize(image, input);
+        var colour = ExistingColour.Measure(image);
+        if (ExistingColour.IsColour(colour))
+        {
+            string what = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"'{input}' is already in colour (mean chroma {colour.MeanChroma:F0}, spread {colour.ChromaSpread:F0}); colourising keeps only its lightness and replaces its colours with the model's");
+            if (RefuseColourPhotos) throw new AlreadyInColourException($"{what}. Skipped; --force colourises it anyway.");
+            Console.Error.WriteLine($"pdncolorize: warning: {what}.");
+        }
         var selection = SelectionFor(image);
         double decodeMs = clock.Elapsed.TotalMilliseconds;
 
         var model = Model;
+        var settings = Settings;
+        if (_request.Size is not null && model.DynamicSize)
+        {
+            // The model's size is --size already kept within the manifest's limits; the photo and memory bound it further.
+            int size = ModelSizeBound.ForPhoto(model.PreferredSize, image.Width, image.Height, ModelSizeBound.AvailableBytes, input, out var note);
+            if (note is not null) Console.Error.WriteLine($"pdncolorize: note: {note}");
+            settings = settings with { ModelSize = size };
+        }
         var colorizer = new Colorizer(model);
         clock.Restart();
-        var chroma = colorizer.Predict(image, selection, Settings, cancellation);
+        var chroma = colorizer.Predict(image, selection, settings, cancellation);
         double modelMs = clock.Elapsed.TotalMilliseconds;
         clock.Restart();
-        colorizer.Compose(image, image, chroma, selection, Settings, null, cancellation);
+        colorizer.Compose(image, image, chroma, selection, settings, null, cancellation);
         double composeMs = clock.Elapsed.TotalMilliseconds;
-        return new ColourisedImage(input, output, image, chroma, decodeMs, modelMs, composeMs);
+        return new ColourisedImage(input, output, image, chroma, decodeMs, modelMs, composeMs) { Deep = decoded.Deep };
     }
 
     /// <summary>Writes a colourised image (atomically: a temporary file renamed into place).</summary>
     public static JobResult Save(ColourisedImage done, CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
-        ImageCodec.Save(done.Image, done.Output, cancellation: cancellation);
+        ImageCodec.Save(done.Image, done.Output, cancellation: cancellation, deep: done.Deep);
         double saveMs = clock.Elapsed.TotalMilliseconds;
         return new JobResult(done.Input, done.Output, done.Image.Width, done.Image.Height, done.Chroma,
             new JobTimings(done.DecodeMs, done.ModelMs, done.ComposeMs, saveMs));
@@ -122,6 +147,12 @@ public sealed class ColorizeJob
 public sealed record ColourisedImage(string Input, string Output, BgraImage Image, ChromaField Chroma,
     double DecodeMs, double ModelMs, double ComposeMs)
 {
+    /// <summary>The source's 16-bit luminance, when it had one: the PNG or TIFF result is then written at 16 bits.</summary>
+    public DeepLuminance? Deep { get; init; }
+
     /// <summary>The image's pixel bytes (what holding it while the next file is worked on costs).</summary>
-    public long Bytes => 4L * Image.Width * Image.Height;
+    public long Bytes => 4L * Image.Width * Image.Height + (Deep is null ? 0 : 2L * Image.Width * Image.Height);
 }
+
+/// <summary>A batch's photo that is already in colour, left alone (not a failure of the file).</summary>
+public sealed class AlreadyInColourException(string message) : Exception(message);

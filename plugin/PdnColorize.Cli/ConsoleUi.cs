@@ -10,6 +10,12 @@ public static class ConsoleUi
     public static bool Interactive =>
         !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive && AnsiConsole.Profile.Capabilities.Ansi;
 
+    /// <summary>Shows the terminal cursor again (a progress bar hides it; an interrupted one may not have shown it).</summary>
+    public static void ShowCursor()
+    {
+        if (!Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Ansi) Console.Out.Write("\e[?25h");
+    }
+
     /// <summary>Text as a Spectre cell: escaped, so file names with [brackets] are not read as markup.</summary>
     public static string Cell(string? text) => Markup.Escape(text ?? "");
 

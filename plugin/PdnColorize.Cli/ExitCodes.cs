@@ -16,6 +16,8 @@ public static class ExitCodes
     public const int BadInput = 2;
     /// <summary>The model is missing, does not honour the I/O contract, or produced no usable colours.</summary>
     public const int ModelProblem = 3;
+    /// <summary>Stopped by Ctrl+C or SIGTERM (128 + SIGINT, as shells report it); what was finished is kept.</summary>
+    public const int Cancelled = 130;
 }
 
 /// <summary>An argument or input the user can fix; exit code 2.</summary>
@@ -27,6 +29,7 @@ public static class ErrorReport
     public static (int Code, string Message) Classify(Exception e) => e switch
     {
         UsageException => (ExitCodes.BadInput, e.Message),
+        AlreadyInColourException => (ExitCodes.BadInput, e.Message),
         ImageFileException => (ExitCodes.BadInput, e.Message),
         ModelContractException => (ExitCodes.ModelProblem, $"model problem: {e.Message}"),
         ModelOutputException => (ExitCodes.ModelProblem, $"model problem: {e.Message}"),
@@ -34,7 +37,7 @@ public static class ErrorReport
         ProviderUnavailableException p => (ExitCodes.BadInput,
             $"the requested device cannot be used here: {string.Join("; ", p.Attempts.Select(a => $"{a.Provider.Label()}: {a.Detail}"))}. Use --device auto to fall back to the CPU."),
         OnnxRuntimeException => (ExitCodes.ModelProblem, $"model problem: ONNX Runtime failed: {FirstLine(e.Message)}"),
-        OperationCanceledException => (ExitCodes.Other, "cancelled."),
+        OperationCanceledException => (ExitCodes.Cancelled, "cancelled; nothing was written."),
         _ => (ExitCodes.Other, $"unexpected error ({e.GetType().Name}): {FirstLine(e.Message)}"),
     };
 
@@ -46,7 +49,7 @@ public static class ErrorReport
     {
         var (code, message) = Classify(e);
         Console.Error.WriteLine($"pdncolorize: {message}");
-        if (code == ExitCodes.Other && e is not OperationCanceledException && Environment.GetEnvironmentVariable("PDNCOLORIZE_DEBUG") is { Length: > 0 })
+        if (code == ExitCodes.Other && Environment.GetEnvironmentVariable("PDNCOLORIZE_DEBUG") is { Length: > 0 })
             Console.Error.WriteLine(e);
         return code;
     }

@@ -34,20 +34,6 @@ public sealed class PipelineOptions
     public PipelineOptions(bool selection)
     {
         _selection = selection;
-        Strength.Validators.Add(r => InRange(r, Strength, 0, 2));
-        Context.Validators.Add(r => InRange(r, Context, 0, 1));
-        Size.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int?>() is { } s && (s < 32 || s > 4096)) r.AddError($"--size must lie in 32..4096; got {s}.");
-        });
-        Threads.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 0) r.AddError("--threads must be 0 (all cores) or more.");
-        });
-        VramBudget.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int?>() is <= 0) r.AddError("--vram-budget must be a positive number of MiB.");
-        });
         Region.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<string?>() is { } text && ParseRegion(text, out var error) is null) r.AddError(error);
@@ -72,11 +58,11 @@ public sealed class PipelineOptions
         DefaultValueFactory = _ => "auto",
     }.AcceptOnlyFromAmong(Devices);
 
-    public Option<double> Strength { get; } = new("--strength", "-s")
+    public Option<double> Strength { get; } = new Option<double>("--strength", "-s")
     {
         Description = "0 = unchanged, 1 = the model's colours, up to 2 = stronger colours.",
         DefaultValueFactory = _ => 1.0,
-    };
+    }.InRange(0, 2);
 
     public Option<string> Detail { get; } = new Option<string>("--detail")
     {
@@ -96,11 +82,11 @@ public sealed class PipelineOptions
         HelpName = "mask.png",
     };
 
-    public Option<int?> VramBudget { get; } = new("--vram-budget")
+    public Option<int?> VramBudget { get; } = new Option<int?>("--vram-budget")
     {
         Description = "Most GPU memory to use, in MiB.",
         HelpName = "MiB",
-    };
+    }.InRange(1);
 
     public Option<string?> Calibration { get; } = new("--calibration")
     {
@@ -108,23 +94,23 @@ public sealed class PipelineOptions
         HelpName = "dir",
     };
 
-    public Option<int?> Size { get; } = new("--size")
+    public Option<int?> Size { get; } = new Option<int?>("--size")
     {
         Description = "Run the model at this size (multiple of 32) instead of its own; ignored by fixed-size models.",
         HelpName = "N",
-    };
+    }.InRange(32, 4096);
 
-    public Option<double> Context { get; } = new("--context")
+    public Option<double> Context { get; } = new Option<double>("--context")
     {
         Description = "Context margin around a region or mask, as a fraction of its larger side (0..1).",
         DefaultValueFactory = _ => 0.25,
-    };
+    }.InRange(0, 1);
 
-    public Option<int> Threads { get; } = new("--threads")
+    public Option<int> Threads { get; } = new Option<int>("--threads")
     {
         Description = "Threads for full-resolution work; 0 = all cores.",
         DefaultValueFactory = _ => 0,
-    };
+    }.InRange(0);
 
     public Option<string[]> CudaOption { get; } = new("--cuda-option")
     {
@@ -203,13 +189,12 @@ public sealed class PipelineOptions
             error = $"--region needs x, y >= 0 and w, h > 0; got '{text}'.";
             return null;
         }
+        // x + w and y + h must be pixel positions too (no image is 2^31 pixels wide), else the bounds checks overflow.
+        if ((long)values[0] + values[2] > int.MaxValue || (long)values[1] + values[3] > int.MaxValue)
+        {
+            error = $"--region {text} reaches past the largest possible image; x + w and y + h must lie inside the image.";
+            return null;
+        }
         return new PixelRect(values[0], values[1], values[2], values[3]);
-    }
-
-    private static void InRange(OptionResult r, Option<double> option, double min, double max)
-    {
-        double v = r.GetValueOrDefault<double>();
-        if (!(v >= min && v <= max))
-            r.AddError($"{option.Name} must lie in {min.ToString(CultureInfo.InvariantCulture)}..{max.ToString(CultureInfo.InvariantCulture)}; got {v.ToString(CultureInfo.InvariantCulture)}.");
     }
 }

@@ -6,7 +6,7 @@ namespace PdnColorize.Imaging;
 
 /// <summary>
 /// Image files to and from <see cref="BgraImage"/> through SkiaSharp.
-/// <para>Reading: PNG, JPEG, WebP and BMP. The declared size is checked against <see cref="ImageLimits"/> before any
+/// <para>Reading: PNG, JPEG, WebP and BMP through Skia, TIFF through <see cref="TiffCodec"/>. The declared size is checked against <see cref="ImageLimits"/> before any
 /// pixel memory is allocated; EXIF orientation is applied (the result is upright); pixels come out as 8-bit BGRA
 /// with straight (unpremultiplied) alpha, converted to sRGB when the file carries a colour profile. Gray, paletted
 /// and 16-bit files become 8-bit BGRA. CMYK JPEGs are converted by Skia (Adobe-inverted CMYK included).
@@ -17,10 +17,13 @@ namespace PdnColorize.Imaging;
 public static class ImageCodec
 {
     /// <summary>Extensions <see cref="Load(string)"/> reads (lower case, with the dot).</summary>
-    public static IReadOnlyList<string> InputExtensions { get; } = [".png", ".jpg", ".jpeg", ".jpe", ".webp", ".bmp"];
+    public static IReadOnlyList<string> InputExtensions { get; } = [".png", ".jpg", ".jpeg", ".jpe", ".webp", ".bmp", ".tif", ".tiff"];
+
+    /// <summary>The one sentence that says what is read and what is not (HEIC, AVIF, JPEG 2000 are not).</summary>
+    public const string FormatsSentence = "PdnColorize reads PNG, JPEG, WebP, BMP and TIFF; HEIC, AVIF, JPEG 2000 and GIF are not supported: convert it to PNG or TIFF first";
 
     /// <summary>Extensions <see cref="Save"/> writes.</summary>
-    public static IReadOnlyList<string> OutputExtensions { get; } = [".png", ".jpg", ".jpeg"];
+    public static IReadOnlyList<string> OutputExtensions { get; } = [".png", ".jpg", ".jpeg", ".tif", ".tiff"];
 
     public static bool IsInputExtension(string path) =>
         InputExtensions.Contains(Path.GetExtension(path).ToLowerInvariant());
@@ -29,26 +32,23 @@ public static class ImageCodec
 
     /// <summary>Reads an image file; see the class remarks.</summary>
     /// <exception cref="ImageDecodeException">The file is missing, unreadable, not a supported image, damaged or too large.</exception>
-    public static BgraImage Load(string path)
+    public static BgraImage Load(string path) => LoadDecoded(path).Image;
+
+    /// <summary>Reads an image file with its 16-bit luminance (where it has one) and notices (a multi-page TIFF).</summary>
+    /// <exception cref="ImageDecodeException">The file is missing, unreadable, not a supported image, damaged or too large.</exception>
+    public static DecodedImage LoadDecoded(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (Directory.Exists(path)) throw new ImageDecodeException(path, "is a folder, not an image file.");
-        if (!File.Exists(path)) throw new ImageDecodeException(path, "does not exist.");
-        FileStream stream;
-        try
-        {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ImageDecodeException(path, $"cannot be read: {e.Message}", e);
-        }
-        using (stream) return Load(stream, path);
+        var stream = InputFile.OpenRead(path);
+        using (stream) return LoadDecoded(stream, path);
     }
 
     /// <summary>Reads an image from a stream (left open); <paramref name="name"/> is used in messages.</summary>
     /// <exception cref="ImageDecodeException">The data is not a supported image, damaged or too large.</exception>
-    public static BgraImage Load(Stream stream, string name = "")
+    public static BgraImage Load(Stream stream, string name = "") => LoadDecoded(stream, name).Image;
+
+    /// <summary>As <see cref="Load(Stream, string)"/>, with the 16-bit luminance and notices.</summary>
+    public static DecodedImage LoadDecoded(Stream stream, string name = "")
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (!stream.CanSeek)
@@ -61,17 +61,26 @@ public static class ImageCodec
 
         long start = stream.Position;
         if (stream.Length - start == 0) throw new ImageDecodeException(name, "is empty.");
-        var head = new byte[32];
+        var head = new byte[64];
         int got = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         stream.Position = start;
         CheckDeclaredSize(head.AsSpan(0, got), name);
+        if (TiffCodec.LooksLikeTiff(head.AsSpan(0, got))) return TiffCodec.Decode(stream, name);
+        if (KnownUnsupported(head.AsSpan(0, got)) is { } format) throw new ImageDecodeException(name, $"is a {format} image; {FormatsSentence}.");
+        // A JPEG is read whole once more for JpegScanCheck: libjpeg only warns about damaged scan data.
+        byte[]? jpeg = got >= 2 && head[0] == 0xFF && head[1] == 0xD8 ? ReadRest(stream, start) : null;
 
         // Skia owns the wrapper and reads through it; the caller's stream stays open (disposeManagedStream: false).
         using var codec = SKCodec.Create(new SKManagedStream(stream, disposeManagedStream: false), out var result);
-        if (codec is null) throw new ImageDecodeException(name, OpenProblem(result, head.AsSpan(0, got)));
+        if (codec is null)
+        {
+            if (jpeg is not null && JpegScanCheck.Precision(jpeg) is { } bits and not 8)
+                throw new ImageDecodeException(name, $"is a {bits}-bit JPEG; only 8-bit JPEGs can be read (save it as a 16-bit PNG or TIFF).");
+            throw new ImageDecodeException(name, OpenProblem(result, head.AsSpan(0, got)));
+        }
 
         if (codec.EncodedFormat is not (SKEncodedImageFormat.Png or SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Webp or SKEncodedImageFormat.Bmp))
-            throw new ImageDecodeException(name, $"is a {codec.EncodedFormat} image; only PNG, JPEG, WebP and BMP are supported.");
+            throw new ImageDecodeException(name, $"is a {codec.EncodedFormat.ToString().ToUpperInvariant()} image; {FormatsSentence}.");
 
         var declared = codec.Info;
         if (ImageLimits.Check(declared.Width, declared.Height) is { } tooBig)
@@ -79,14 +88,43 @@ public static class ImageCodec
 
         var stored = new BgraImage(declared.Width, declared.Height);
         var want = new SKImageInfo(declared.Width, declared.Height, SKColorType.Bgra8888, SKAlphaType.Unpremul, SKColorSpace.CreateSrgb());
+        // The scan check reads only the bytes (0.33 s for a 14.7 MB, 24 MP JPEG here): it runs beside Skia's decode.
+        var damage = jpeg is not null && codec.EncodedFormat == SKEncodedImageFormat.Jpeg ? Task.Run(() => JpegScanCheck.Check(jpeg)) : null;
         SKCodecResult decoded;
         using (var pin = stored.Pixels.Pin())
         {
             unsafe { decoded = codec.GetPixels(want, (IntPtr)pin.Pointer, stored.Stride, new SKCodecOptions()); }
         }
         if (decoded != SKCodecResult.Success) throw new ImageDecodeException(name, DecodeProblem(decoded));
+        if (damage?.GetAwaiter().GetResult() is { } problem)
+            throw new ImageDecodeException(name, $"is damaged: {problem}");
 
-        return Orientation.Apply(stored, codec.EncodedOrigin);
+        var deep = got >= 26 && codec.EncodedFormat == SKEncodedImageFormat.Png && head[24] == 16 && codec.EncodedOrigin == SKEncodedOrigin.TopLeft
+            ? Png16Reader.Read(stream, start)
+            : null;
+        return new DecodedImage(Orientation.Apply(stored, codec.EncodedOrigin), deep, []);
+    }
+
+    /// <summary>HEIC, AVIF and JPEG 2000 by their signatures: named, where Skia would only say "not an image".</summary>
+    private static string? KnownUnsupported(ReadOnlySpan<byte> head)
+    {
+        if (head.Length >= 12 && head.Slice(4, 4).SequenceEqual("ftyp"u8))
+        {
+            string brand = System.Text.Encoding.ASCII.GetString(head.Slice(8, 4));
+            if (brand is "avif" or "avis") return "AVIF";
+            if (brand is "heic" or "heix" or "heim" or "heis" or "hevc" or "hevx" or "mif1" or "msf1") return "HEIC";
+        }
+        if (head.Length >= 12 && head[..12].SequenceEqual((ReadOnlySpan<byte>)[0, 0, 0, 0x0C, 0x6A, 0x50, 0x20, 0x20, 0x0D, 0x0A, 0x87, 0x0A])) return "JPEG 2000";
+        if (head.Length >= 4 && head[0] == 0xFF && head[1] == 0x4F && head[2] == 0xFF && head[3] == 0x51) return "JPEG 2000";
+        return null;
+    }
+
+    private static byte[] ReadRest(Stream stream, long start)
+    {
+        var bytes = new byte[stream.Length - start];
+        stream.ReadExactly(bytes);
+        stream.Position = start;
+        return bytes;
     }
 
     /// <summary>
@@ -98,6 +136,9 @@ public static class ImageCodec
         ReadOnlySpan<byte> pngSignature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
         if (head.Length >= 24 && head[..8].SequenceEqual(pngSignature) && head.Slice(12, 4).SequenceEqual("IHDR"u8))
         {
+            // libpng reports a bad IHDR checksum as a short read, which Skia calls truncation.
+            if (head.Length >= 33 && BinaryPrimitives.ReadUInt32BigEndian(head.Slice(29, 4)) != (Crc32.Update(0xFFFFFFFFu, head.Slice(12, 17)) ^ 0xFFFFFFFFu))
+                throw new ImageDecodeException(name, "is damaged: the checksum of its header (IHDR) does not match.");
             long width = BinaryPrimitives.ReadUInt32BigEndian(head.Slice(16, 4));
             long height = BinaryPrimitives.ReadUInt32BigEndian(head.Slice(20, 4));
             if (ImageLimits.Check(width, height) is { } problem)
@@ -116,7 +157,7 @@ public static class ImageCodec
         {
             SKCodecResult.IncompleteInput => "is truncated: its header is incomplete.",
             _ when looksKnown => "is damaged: its header cannot be read.",
-            _ => "is not an image (PNG, JPEG, WebP or BMP).",
+            _ => $"is not an image in a format read here ({FormatsSentence}).",
         };
     }
 
@@ -182,10 +223,14 @@ public static class ImageCodec
         if (Directory.Exists(full)) throw new ImageSaveException(path, "is a folder.");
         string dir = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(dir)) throw new ImageSaveException(path, $"cannot be written: the folder '{dir}' does not exist.");
-        string probe = TempPathFor(full);
+        string probe = TempFiles.For(full);
         try
         {
             using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
+        }
+        catch (IOException e) when (DiskFullException.Means(e))
+        {
+            throw new DiskFullException(path, e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -198,12 +243,13 @@ public static class ImageCodec
     }
 
     /// <summary>
-    /// Writes <paramref name="image"/> as PNG or JPEG (by extension; alpha is dropped in JPEG) through a temporary
+    /// Writes <paramref name="image"/> as PNG, JPEG or TIFF (by extension; alpha is dropped in JPEG and TIFF) through a temporary
     /// file renamed over <paramref name="path"/>. On any failure or cancellation the temporary file is deleted and
     /// the target is left as it was.
     /// </summary>
     /// <exception cref="ImageSaveException">Unsupported extension, missing folder or no permission.</exception>
-    public static void Save(BgraImage image, string path, int jpegQuality = 95, CancellationToken cancellation = default)
+    /// <param name="deep">The source's 16-bit luminance: a PNG or TIFF is then written at 16 bits a sample (JPEG ignores it).</param>
+    public static void Save(BgraImage image, string path, int jpegQuality = 95, CancellationToken cancellation = default, DeepLuminance? deep = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         var format = FormatOf(path);
@@ -214,12 +260,14 @@ public static class ImageCodec
         if (!Directory.Exists(dir)) throw new ImageSaveException(path, $"cannot be written: the folder '{dir}' does not exist.");
         cancellation.ThrowIfCancellationRequested();
 
-        string temp = TempPathFor(full);
+        string temp = TempFiles.For(full);
         try
         {
             using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 256 * 1024))
             {
-                Encode(image, file, format, jpegQuality);
+                if (format.Tiff) TiffCodec.Encode(image, deep, file);
+                else if (deep is not null && format.Skia == SKEncodedImageFormat.Png) Png16Encoder.Encode(image, deep, file);
+                else Encode(image, file, format.Skia, jpegQuality);
                 file.Flush(flushToDisk: true);
             }
             AfterTempWritten?.Invoke(temp);
@@ -230,6 +278,11 @@ public static class ImageCodec
         {
             TryDelete(temp);
             throw new ImageSaveException(path, $"cannot be written: {e.Message}", e);
+        }
+        catch (IOException e) when (DiskFullException.Means(e))
+        {
+            TryDelete(temp);
+            throw new DiskFullException(path, e);
         }
         catch
         {
@@ -288,16 +341,18 @@ public static class ImageCodec
         return true;
     }
 
-    private static SKEncodedImageFormat FormatOf(string path)
+    /// <summary>The output format by extension; <c>Tiff</c> true for .tif/.tiff (LibTiff, not Skia, writes those).</summary>
+    private static (SKEncodedImageFormat Skia, bool Tiff) FormatOf(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (string.IsNullOrWhiteSpace(path)) throw new ImageSaveException(path, "is not a file name.");
         return Path.GetExtension(path).ToLowerInvariant() switch
         {
-            ".png" => SKEncodedImageFormat.Png,
-            ".jpg" or ".jpeg" => SKEncodedImageFormat.Jpeg,
+            ".png" => (SKEncodedImageFormat.Png, false),
+            ".jpg" or ".jpeg" => (SKEncodedImageFormat.Jpeg, false),
+            ".tif" or ".tiff" => (SKEncodedImageFormat.Png, true),
             var ext => throw new ImageSaveException(path,
-                $"cannot be written: {(ext.Length == 0 ? "it has no extension" : $"'{ext}' is not supported")}; use .png, .jpg or .jpeg."),
+                $"cannot be written: {(ext.Length == 0 ? "it has no extension" : $"'{ext}' is not supported")}; use .png, .jpg, .jpeg, .tif or .tiff."),
         };
     }
 
@@ -309,9 +364,6 @@ public static class ImageCodec
             throw new ImageSaveException(path, $"is not a valid path: {e.Message}", e);
         }
     }
-
-    private static string TempPathFor(string fullTarget) =>
-        Path.Combine(Path.GetDirectoryName(fullTarget)!, $".{Path.GetFileName(fullTarget)}.{Guid.NewGuid().ToString("N")[..8]}.tmp");
 
     private static void TryDelete(string path)
     {

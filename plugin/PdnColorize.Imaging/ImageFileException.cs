@@ -29,3 +29,14 @@ public sealed class ImageDecodeException(string path, string problem, Exception?
 /// <summary>An output path that cannot be written: unsupported extension, missing folder, no permission.</summary>
 public sealed class ImageSaveException(string path, string problem, Exception? inner = null)
     : ImageFileException(path, problem, inner);
+
+/// <summary>
+/// The disk ran out of space while an output was written (ENOSPC, ERROR_DISK_FULL): every later file would fail the
+/// same way, so a batch stops here. The temporary file was deleted.
+/// </summary>
+public sealed class DiskFullException(string path, Exception inner)
+    : ImageFileException(path, "cannot be written: no space left on the disk.", inner)
+{
+    /// <summary>True for the I/O errors that mean "no space left": ENOSPC (28 on Linux and macOS) or Windows' disk-full codes.</summary>
+    public static bool Means(Exception e) => e is IOException && e.HResult is 28 or unchecked((int)0x80070070) or unchecked((int)0x80070027);
+}

@@ -35,7 +35,8 @@ public sealed class BatchTests(CliFixture fixture) : IClassFixture<CliFixture>, 
         Assert.Contains("truncated", r.Stdout);
         Assert.Contains("smaller than 8x8", r.Stdout);
         Assert.Contains("Batch summary", r.Stdout);
-        Assert.DoesNotContain("readme", r.Stdout);
+        Assert.DoesNotContain("FAILED readme", r.Stdout); // not a photo: listed as not read, not as a failure
+        Assert.Contains("not read (1, not .png", r.Stdout);
         // Plain progress lines, since the output is not a terminal.
         Assert.Contains("[1/4] ok a-good.png", r.Stdout);
     }

@@ -101,3 +101,24 @@ public sealed class EvalTests(CliFixture fixture) : IClassFixture<CliFixture>, I
         Assert.Contains("--tile-size must be a multiple of 32", bad.Stderr);
     }
 }
+
+public sealed class EvalOnBlackAndWhiteTests(CliFixture fixture) : IClassFixture<CliFixture>, IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void Eval_on_black_and_white_photos_warns_that_the_scores_mean_nothing()
+    {
+        string dir = _dir.File("set");
+        Directory.CreateDirectory(dir);
+        ImageCodec.Save(TestImages.Gray(48, 32), Path.Combine(dir, "bw.png"));
+        ImageCodec.Save(TestImages.Colour(48, 32, seed: 2), Path.Combine(dir, "colour.png"));
+        var r = CliProcess.Run(_dir.Path, fixture.UserModels, "eval", dir, "--model", fixture.Plumbing);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("1 of 2 photos are black-and-white", r.Stderr);
+        Assert.Contains("bw.png", r.Stderr);
+        Assert.DoesNotContain("colour.png", r.Stderr);
+    }
+}

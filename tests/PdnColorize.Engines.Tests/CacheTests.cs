@@ -85,4 +85,19 @@ public class CacheTests
         Assert.Single(paths.Distinct());
         Assert.True(CacheStore.IsIntact(paths[0]));
     }
+
+    [Fact]
+    public void Waiting_for_a_lock_held_elsewhere_is_said_once()
+    {
+        using var dir = new TempDir();
+        var messages = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var store = new CacheStore(dir.Path, messages.Add);
+        string lockFile = Path.Combine(store.Folder(Key()), "x.bin.lock");
+        var held = new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        var release = Task.Run(async () => { await Task.Delay(400); held.Dispose(); });
+        string path = store.GetOrBuild(Key(), "x.bin", p => File.WriteAllText(p, "payload"));
+        release.Wait();
+        Assert.Equal("payload", File.ReadAllText(path));
+        Assert.Single(messages, m => m.Contains("waiting for another PdnColorize process"));
+    }
 }

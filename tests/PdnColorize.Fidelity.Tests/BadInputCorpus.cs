@@ -65,6 +65,25 @@ public static class BadInputCorpus
             }
         }
 
+        // Damaged scan data: 64 random bytes over a JPEG's entropy-coded data decode to a garbled picture
+        // with Skia's "success"; JpegScanCheck refuses those that break the Huffman stream. In this small photo (72
+        // blocks) 3 of these 10 resynchronise and end where the scan ends, so nothing in the file tells them from an
+        // original: Ok stays allowed (the rates are measured in DamagedFileTests). A 12-bit JPEG and a bad PNG header
+        // checksum are bad input with their own words.
+        var jpeg = formats[1].Bytes;
+        int scan = ScanStart(jpeg);
+        for (int seed = 0; seed < 10; seed++)
+        {
+            var copy = (byte[])jpeg.Clone();
+            var rng = new Random(2000 + seed);
+            rng.NextBytes(copy.AsSpan(scan + rng.Next(jpeg.Length - 2 - 64 - scan), 64));
+            list.Add(new("damaged-scan-jpg", $"garbage64-seed{seed}", ".jpg", copy, OkOrBad));
+        }
+        list.Add(new("damaged-header", "12-bit.jpg", ".jpg", TwelveBit(jpeg), Bad));
+        var badCrc = (byte[])formats[0].Bytes.Clone();
+        badCrc[29] ^= 0x01;
+        list.Add(new("damaged-header", "ihdr-crc.png", ".png", badCrc, Bad));
+
         // Sizes.
         list.Add(new("size", "0x0.png", ".png", Png(0, 0, 8, 2, new byte[0]), Bad));
         list.Add(new("size", "0x16.png", ".png", Png(0, 16, 8, 2, new byte[0]), Bad));
@@ -86,6 +105,21 @@ public static class BadInputCorpus
         list.Add(new("format", "cmyk.jpg", ".jpg", File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "corpus", "cmyk-red-to-blue.jpg")), Ok));
         list.Add(new("format", "gray.jpg", ".jpg", Encode(TestImages.Gray(40, 30), SKEncodedImageFormat.Jpeg), Ok));
 
+        // TIFF: 8-bit and 16-bit RGB (Deflate) must work; cut ones are bad input.
+        var tiffGray = TestImages.Gray(40, 30);
+        var deep = new DeepLuminance(40, 30, Enumerable.Range(0, 40 * 30).Select(i => (ushort)(1000 + 1531 * (i % 40) + 7 * (i / 40))).ToArray());
+        byte[] Tiff(DeepLuminance? d)
+        {
+            using var ms = new MemoryStream();
+            TiffCodec.Encode(tiffGray, d, ms);
+            return ms.ToArray();
+        }
+        var tiff16 = Tiff(deep);
+        list.Add(new("format", "rgb8.tif", ".tif", Tiff(null), Ok));
+        list.Add(new("format", "rgb16.tif", ".tif", tiff16, Ok));
+        foreach (int cut in new[] { 8, tiff16.Length / 3, tiff16.Length / 2 })
+            list.Add(new("truncated-tiff", $"cut{cut}of{tiff16.Length}", ".tif", tiff16[..cut], Bad));
+
         // Decompression bombs: a tiny file declaring a huge image, refused from the header before any allocation.
         list.Add(new("bomb", "png-100000x100000", ".png", Png(100000, 100000, 8, 2, new byte[16], rawIdat: true), Bad));
         list.Add(new("bomb", "png-60000x60000", ".png", Png(60000, 60000, 8, 2, new byte[16], rawIdat: true), Bad));
@@ -98,6 +132,9 @@ public static class BadInputCorpus
         list.Add(new("not-image", "text.png", ".png", "this is not a picture\n"u8.ToArray(), Bad));
         list.Add(new("not-image", "gif.png", ".png", "GIF89a\x01\x00\x01\x00\x00\x00\x00;"u8.ToArray(), Bad));
         list.Add(new("not-image", "signature-only.png", ".png", [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A], Bad));
+        list.Add(new("not-image", "heic.png", ".png", [0, 0, 0, 0x18, .."ftypheic"u8, 0, 0, 0, 0, .."mif1heic"u8], Bad));
+        list.Add(new("not-image", "avif.png", ".png", [0, 0, 0, 0x1C, .."ftypavif"u8, 0, 0, 0, 0, .."avifmif1"u8], Bad));
+        list.Add(new("not-image", "jpeg2000.png", ".png", [0, 0, 0, 0x0C, 0x6A, 0x50, 0x20, 0x20, 0x0D, 0x0A, 0x87, 0x0A, 0, 0, 0, 0x14], Bad));
 
         // Models: a good image, a bad model.
         var input = Encode(TestImages.Gray(48, 32), SKEncodedImageFormat.Png);
@@ -229,6 +266,36 @@ public static class BadInputCorpus
             {
                 BinaryPrimitives.WriteUInt16BigEndian(copy.AsSpan(i + 5), (ushort)height);
                 BinaryPrimitives.WriteUInt16BigEndian(copy.AsSpan(i + 7), (ushort)width);
+                return copy;
+            }
+            i += 2 + length;
+        }
+        throw new InvalidOperationException("no SOF marker");
+    }
+
+    /// <summary>Where the entropy-coded data of a JPEG's first scan starts.</summary>
+    private static int ScanStart(byte[] jpeg)
+    {
+        for (int i = 2; i + 3 < jpeg.Length;)
+        {
+            int length = (jpeg[i + 2] << 8) | jpeg[i + 3];
+            if (jpeg[i + 1] == 0xDA) return i + 2 + length;
+            i += 2 + length;
+        }
+        throw new InvalidOperationException("no scan");
+    }
+
+    /// <summary>The JPEG with its frame header saying extended sequential, 12-bit samples.</summary>
+    private static byte[] TwelveBit(byte[] jpeg)
+    {
+        var copy = (byte[])jpeg.Clone();
+        for (int i = 2; i + 4 < copy.Length;)
+        {
+            int length = (copy[i + 2] << 8) | copy[i + 3];
+            if (copy[i + 1] is 0xC0 or 0xC1)
+            {
+                copy[i + 1] = 0xC1;
+                copy[i + 4] = 12;
                 return copy;
             }
             i += 2 + length;

@@ -51,6 +51,26 @@ public sealed class SaveTests : IDisposable
         Assert.Equal(16, ImageCodec.Load(path).Width);
     }
 
+    [Theory]
+    [InlineData(28)]                          // ENOSPC (Linux, macOS)
+    [InlineData(unchecked((int)0x80070070))]  // ERROR_DISK_FULL
+    public void No_space_left_is_its_own_error_and_leaves_nothing(int hresult)
+    {
+        string path = _dir.File("full.png");
+        ImageCodec.AfterTempWritten = _ => throw new IOException("No space left on device", hresult);
+        try
+        {
+            var e = Assert.Throws<DiskFullException>(() => ImageCodec.Save(TestImages.Colour(16, 16), path));
+            Assert.Contains("no space left", e.Message);
+            Assert.Contains("full.png", e.Message);
+        }
+        finally
+        {
+            ImageCodec.AfterTempWritten = null;
+        }
+        Assert.Empty(Files());
+    }
+
     [Fact]
     public void Failure_after_writing_deletes_the_temporary_file_and_keeps_the_old_target()
     {

@@ -97,8 +97,8 @@ public sealed class ReleaseTests
                  {
                      "install.cmd", "install.ps1", "pdncolorize-setup", "pdncolorize-release.txt", "README.md", "LICENSE.txt",
                      "docs/paintdotnet.md", "docs/installer.md", "licenses/PACKAGES.txt", "licenses/onnxruntime-LICENSE.txt",
-                     "cli/pdncolorize", "cli/models/pdnc-compact-v1.onnx",
-                     "PdnColorize/PdnColorize.dll", "PdnColorize/PdnColorize.deps.json", "PdnColorize/models/pdnc-compact-v1.onnx",
+                     "cli/pdncolorize", "cli/models/pdnc-resnet18-v2.onnx",
+                     "PdnColorize/PdnColorize.dll", "PdnColorize/PdnColorize.deps.json", "PdnColorize/models/pdnc-resnet18-v2.onnx",
                      "PdnColorize/runtimes/win-x64/native/onnxruntime.dll", "PdnColorize/runtimes/win-arm64/native/onnxruntime.dll",
                      "PdnColorize/" + FacadeBuild.MarkerName,
                  })
@@ -150,7 +150,7 @@ public sealed class ReleaseTests
         // models verify sees the plugin's own model.
         var verify = Run(Path.Combine(kept, "pdncolorize-setup"), Where("models", "verify"));
         Assert.True(verify.Code == 0, verify.All);
-        Assert.Matches(@"ok\s+pdnc-compact-v1 \(plugin\):.*contract OK", verify.Out);
+        Assert.Matches(@"ok\s+pdnc-resnet18-v2 \(plugin\):.*contract OK", verify.Out);
 
         // Uninstall from the kept copy: the plugin goes, Paint.NET's folder is as before, the running copy says it stays.
         var removed = Run(Path.Combine(kept, "pdncolorize-setup"), Where("uninstall"));

@@ -19,7 +19,7 @@ public class ModelChoiceLabelTests
         var noFamily = user with { Manifest = user.Manifest with { Family = null } };
         Assert.Equal("DDColor tiny (2 MB)", StoreModelProvider.Label(noFamily));
 
-        var embedded = new ModelEntry(new ModelManifest { Id = "pdnc-compact-v1", Name = "Compact" }, onnx, true);
+        var embedded = new ModelEntry(new ModelManifest { Id = "pdnc-resnet18-v2", Name = "Compact" }, onnx, true);
         Assert.Equal("Compact (built in)", StoreModelProvider.Label(embedded));
     }
 }

@@ -42,7 +42,8 @@ public sealed class CacheStore
     {
         string dir = Folder(key);
         string final = Path.Combine(dir, fileName);
-        using var _ = AcquireLock(Path.Combine(dir, fileName + ".lock"), lockTimeout ?? TimeSpan.FromMinutes(10));
+        using var _ = AcquireLock(Path.Combine(dir, fileName + ".lock"), lockTimeout ?? TimeSpan.FromMinutes(10),
+            () => _log($"waiting for another PdnColorize process that is building the cache entry {key.FolderName}/{fileName}..."));
 
         if (File.Exists(final))
         {
@@ -84,6 +85,12 @@ public sealed class CacheStore
         }
     }
 
+    /// <summary>Writes the <c>.sha256</c> sidecar of a file made outside <see cref="GetOrBuild"/> (a calibration), so it is checked before use too.</summary>
+    public static void WriteChecksum(string path) => File.WriteAllText(path + ".sha256", Hash(path));
+
+    /// <summary>False only when the file has a sidecar and its bytes no longer match it (a file without one cannot be judged).</summary>
+    public static bool IsIntactOrUnchecked(string path) => !File.Exists(path + ".sha256") || IsIntact(path);
+
     /// <summary>Deletes every entry (tests and tools; the installer's `uninstall --purge` removes the whole data folder).</summary>
     public void Clear()
     {
@@ -97,17 +104,21 @@ public sealed class CacheStore
     }
 
     /// <summary>An exclusive lock file; other processes wait for it (polling, since file locks are not awaitable).</summary>
-    private static FileStream AcquireLock(string path, TimeSpan timeout)
+    /// <param name="waiting">Called once when the lock is held by someone else, so a wait is never silent.</param>
+    private static FileStream AcquireLock(string path, TimeSpan timeout, Action? waiting = null)
     {
         var deadline = DateTime.UtcNow + timeout;
+        bool said = false;
         while (true)
         {
             try
             {
                 return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None); // the lock file stays: deleting it would let a late opener lock a dead inode
             }
-            catch (IOException) when (DateTime.UtcNow < deadline)
+            catch (IOException e) when (DateTime.UtcNow < deadline && !Directory.Exists(path) && e is not DirectoryNotFoundException)
             {
+                if (!said) waiting?.Invoke();
+                said = true;
                 Thread.Sleep(50);
             }
         }

@@ -12,6 +12,8 @@ public sealed class UnsafePrecisions(string file)
 
     public static string Key(string modelSha, Precision precision, ProviderKind provider) => $"{modelSha}|{precision}|{provider}";
 
+    private readonly HashSet<string> _thisRun = [];
+
     public bool IsUnsafe(string modelSha, Precision precision, ProviderKind provider)
     {
         lock (_gate) return Load().Contains(Key(modelSha, precision, provider));
@@ -22,11 +24,20 @@ public sealed class UnsafePrecisions(string file)
         lock (_gate)
         {
             var set = Load();
-            if (!set.Add(Key(modelSha, precision, provider))) return;
-            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-            string temp = file + "." + Environment.ProcessId + ".tmp";
-            File.WriteAllText(temp, JsonSerializer.Serialize(set.Order().ToArray(), EnginesJson.Default.StringArray));
-            File.Move(temp, file, overwrite: true);
+            string key = Key(modelSha, precision, provider);
+            _thisRun.Add(key);
+            if (!set.Add(key)) return;
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+                string temp = file + "." + Environment.ProcessId + ".tmp";
+                File.WriteAllText(temp, JsonSerializer.Serialize(set.Order().ToArray(), EnginesJson.Default.StringArray));
+                File.Move(temp, file, overwrite: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // An unwritable cache: remembered for this run only (a later run pays one more NaN rerun).
+            }
         }
     }
 
@@ -34,11 +45,13 @@ public sealed class UnsafePrecisions(string file)
     {
         try
         {
-            return File.Exists(file) ? JsonSerializer.Deserialize(File.ReadAllText(file), EnginesJson.Default.HashSetString) ?? new() : new();
+            var set = File.Exists(file) ? JsonSerializer.Deserialize(File.ReadAllText(file), EnginesJson.Default.HashSetString) ?? new() : new();
+            set.UnionWith(_thisRun);
+            return set;
         }
         catch (Exception e) when (e is JsonException or IOException)
         {
-            return new(); // a damaged list only costs one more NaN rerun
+            return new(_thisRun); // a damaged list only costs one more NaN rerun
         }
     }
 }

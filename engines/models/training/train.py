@@ -1,27 +1,28 @@
-"""Train, evaluate and export PdnColorize Compact (pdnc-compact-v1).
+"""Train, evaluate and export the embedded colouriser (pdnc-resnet18-v2; --arch compact: the older pdnc-compact-v1).
 
-One command does everything (meant for one run on a GPU machine, see README.md):
+One command does everything (meant for one run on a GPU machine, see README.md and gpu_train.sh):
   1. self-test (Lab reference values, CIEDE2000 test pairs, torch/numpy agreement, export wrapper);
-  2. loads .gputrain/{train,bsds,val}, computes the ab prior of the training pixels and the
-     class-rebalancing weights (Zhang et al. 2016: Gaussian-smoothed prior mixed with uniform);
-  3. trains the compact U-Net (model.py) with soft-encoded ab-bin cross-entropy weighted by the
-     rebalancing weights + a small L1 auxiliary on the mean ab, bf16 autocast on CUDA, EMA of
-     the weights, a wall-clock budget (cosine LR over the budget), validation CE every few
-     seconds; the EMA state with the best validation CE is kept;
-  4. evaluates the kept model on the validation split like the product does (gray image squashed
-     to S x S, model, ab resized back, L of the photo kept) for a grid of annealing temperatures T
-     and S in {256, 512}; reports mean CIEDE2000 and Hasler-Suesstrunk colourfulness for the
-     model and for the gray baseline, and picks (T, S);
-  5. exports ONNX (opset 17, `input` [N,3,H,W] -> `output` [N,2,H,W], N/H/W dynamic) with the
-     annealed-mean decoding inside the graph, checks it with onnx + onnxruntime (CPU) against
-     PyTorch and times it with two threads;
-  6. writes loss_log.csv, metrics.json, the .onnx, weights.pt and preview.png to --out.
+  2. loads .gputrain/train and .gputrain/val (prepare_data.py), computes the ab prior of the training pixels and
+     the class-rebalancing weights (Zhang et al. 2016: Gaussian-smoothed prior mixed with uniform);
+  3. --arch resnet18: loads the ImageNet ResNet-18 weights from the cut ONNX graph of prepare_data.py by the
+     graph's structure and checks every stage's activation against ONNX Runtime before any training;
+  4. trains with soft-encoded ab-bin cross-entropy weighted by the rebalancing weights + a small L1 auxiliary on
+     the mean ab, bf16 autocast on CUDA, EMA of the weights, a wall-clock budget (cosine LR over the budget), the
+     pretrained encoder frozen for --freeze-frac of it and then fine-tuned at --enc-lr x the rate (its BatchNorm
+     statistics stay ImageNet's), validation CE every few seconds; the EMA state with the best validation CE is kept;
+  5. evaluates the kept model on the validation split like the product does (gray image squashed to S x S, model,
+     ab resized back, L of the photo kept) for a grid of read-outs (T, beta): mean CIEDE2000, Hasler-Suesstrunk
+     colourfulness and colour recall beside the gray baseline (the final read-out is chosen with the product's own
+     `pdncolorize eval` and set_decoding.py);
+  6. exports ONNX (opset 17, `input` [N,3,H,W] -> `output` [N,2,H,W], N/H/W dynamic) with the annealed-mean
+     decoding inside the graph, checks it with onnx + onnxruntime (CPU) against PyTorch and times it with two threads;
+  7. writes loss_log.csv, metrics.json, the .onnx, weights.pt, decoding.npz and preview.png to --out.
 
 Usage:
   python3 train.py --self-test
-  python3 train.py --data <repo>/.gputrain --out OUTDIR [--train-seconds 100]
-  smoke test on CPU: python3 train.py --data ... --out /tmp/x --max-steps 6 --limit-images 24 \
-                                      --batch 8 --crop 96 --sizes 64 --t-grid 1,0.4
+  python3 train.py --data <repo>/.gputrain --out OUTDIR [--train-seconds 160]
+  smoke test on CPU: python3 train.py --data ... --out /tmp/x --max-steps 4 --limit-images 12 \
+                                      --batch 6 --crop 96 --sizes 64 --t-grid 1,0.4 --betas 0.5
 """
 import argparse
 import copy
@@ -457,7 +458,7 @@ def main():
     ap.add_argument('--freeze-frac', type=float, default=0.2,
                     help='share of the budget the pretrained encoder stays frozen (then fine-tuned)')
     ap.add_argument('--enc-lr', type=float, default=0.1, help='encoder learning rate as a share of --lr once unfrozen')
-    ap.add_argument('--random-encoder', action='store_true', help='control: the same network without the prior')
+    ap.add_argument('--seed', type=int, default=SEED)
     ap.add_argument('--train-seconds', type=float, default=100.0)
     ap.add_argument('--max-steps', type=int, default=0, help='stop after this many steps (smoke tests)')
     ap.add_argument('--limit-images', type=int, default=0)
@@ -475,8 +476,8 @@ def main():
     ap.add_argument('--t-grid', default='1.0,0.7,0.55,0.46,0.40,0.35,0.31,0.27,0.23,0.19,0.15')
     args = ap.parse_args()
 
-    torch.manual_seed(SEED)
-    np.random.seed(SEED)
+    torch.manual_seed(args.seed)
+    np.random.seed(args.seed)
     if not self_test():
         sys.exit(1)
     if args.self_test:
@@ -530,7 +531,7 @@ def main():
     # ---------------------------------------------------------------- model
     net = build(args.arch, q)
     enc_check = None
-    if args.arch == 'resnet18' and not args.random_encoder:
+    if args.arch == 'resnet18':
         enc_path = args.encoder or os.path.join(args.data, 'encoder', 'resnet18-s16.onnx')
         RE.load_from_onnx(net.enc, enc_path)
         enc_check = encoder_check(net.enc, enc_path)
@@ -555,7 +556,7 @@ def main():
         groups.append({'params': enc_params, 'weight_decay': 0.01, 'lr_scale': args.enc_lr})
     opt = torch.optim.AdamW(groups, lr=args.lr, betas=(0.9, 0.99), **({'fused': True} if dev.type == 'cuda' else {}))
     stride = getattr(net, 'stride', 2)
-    gen = torch.Generator(device=dev).manual_seed(SEED)
+    gen = torch.Generator(device=dev).manual_seed(args.seed)
     ema_p, net_p = list(ema.parameters()), list(net.parameters())
 
     # ---------------------------------------------------------------- train
@@ -643,7 +644,7 @@ def main():
     ck = {'state_dict': {k: v.float().cpu() for k, v in ema.state_dict().items()},
           'centres': centres.cpu(), 'rebal_w': rebal_w.cpu(), 'prior': p_smooth.cpu(),
           'ch': (32, 64, 128, 160, 192), 'best_epoch': best[2], 'best_val_ce': best[0], 'arch': args.arch,
-          'encoder_check': enc_check, 'random_encoder': args.random_encoder}
+          'encoder_check': enc_check}
     torch.save(ck, wpath)
     log('saved', wpath)
     try:
@@ -715,7 +716,7 @@ def finish(args, ema, val, centres, rebal_w, dev, n_par, q, tr, n_all, step, epo
         'gray': {'delta_e2000': g_de, 'colourfulness': g_cf,
                  'delta_e2000_numpy': float(np.mean(gde_np)), 'colourfulness_numpy': float(np.mean(gcf_np))},
         'gt_colourfulness': gt_cf,
-        'arch': ck.get('arch'), 'random_encoder': ck.get('random_encoder'), 'encoder_check': ck.get('encoder_check'),
+        'arch': ck.get('arch'), 'encoder_check': ck.get('encoder_check'),
         'grid': {f'S{s}_beta{b}_T{t}': {'delta_e2000': v[0], 'colourfulness': v[1], 'colour_recall': v[2]}
                  for (s, b, t), v in sorted(res.items())},
         'train': {'steps': step, 'epochs': epoch, 'seconds': train_s, 'batch': args.batch, 'crop': args.crop,

@@ -15,7 +15,7 @@ public static class BatchCommand
 {
     public static Command Create()
     {
-        var inDir = new Argument<string>("in-dir") { Description = "Folder of photos (PNG, JPEG, WebP, BMP); sub-folders are not read." };
+        var inDir = new Argument<string>("in-dir") { Description = "Folder of photos (PNG, JPEG, WebP, BMP, TIFF); sub-folders are not read." };
         var outDir = new Argument<string>("out-dir") { Description = "Folder for the results, created when missing; each is <stem>.png." };
         var options = new PipelineOptions(selection: true);
 
@@ -24,12 +24,21 @@ public static class BatchCommand
             "Exit 0: all ok; 1: some files failed (listed at the end); 2: bad arguments; 3: model problem.");
         command.Arguments.Add(inDir);
         command.Arguments.Add(outDir);
+        var skipExisting = new Option<bool>("--skip-existing")
+        {
+            Description = "Leave photos whose out-dir/<stem>.png already exists (resume an interrupted batch).",
+        };
+        var force = new Option<bool>("--force") { Description = "Colourise photos that are already in colour too (by default they are skipped)." };
+        command.Options.Add(skipExisting);
+        command.Options.Add(force);
         options.AddTo(command);
         command.SetAction((parse, cancellation) =>
         {
             try
             {
-                return Task.FromResult(Run(parse.GetValue(inDir)!, parse.GetValue(outDir)!, new ColorizeJob(options.Read(parse)), cancellation));
+                return Task.FromResult(Run(parse.GetValue(inDir)!, parse.GetValue(outDir)!,
+                    new ColorizeJob(options.Read(parse)) { RefuseColourPhotos = !parse.GetValue(force) },
+                    parse.GetValue(skipExisting), cancellation));
             }
             catch (Exception e)
             {
@@ -39,7 +48,12 @@ public static class BatchCommand
         return command;
     }
 
-    private sealed record Outcome(string File, bool Ok, string Detail);
+    /// <param name="Cancelled">Coloured but not saved because the batch was interrupted (not a failure of the file).</param>
+    /// <param name="DiskFull">Its save ran out of disk space: the batch stops, since every later file would too.</param>
+    /// <param name="Skipped">Its output was there already (--skip-existing): ok, not coloured again.</param>
+    /// <param name="InColour">Already in colour and left alone (no --force): neither done nor failed.</param>
+    private sealed record Outcome(string File, bool Ok, string Detail, bool Cancelled = false, bool DiskFull = false, bool Skipped = false,
+        bool InColour = false);
 
     /// <summary>Where a file's time went: the model part (planning, L* grids, inference, fusion) against decode, compose and save.</summary>
     private static string Timings(JobResult r)
@@ -50,17 +64,22 @@ public static class BatchCommand
                $"compose {Ms(t.ComposeMs)}, save {Ms(t.SaveMs)}";
     }
 
-    private static int Run(string inDir, string outDir, ColorizeJob job, CancellationToken cancellation)
+    private static int Run(string inDir, string outDir, ColorizeJob job, bool skipExisting, CancellationToken cancellation)
     {
+        if (File.Exists(inDir)) throw new UsageException($"'{inDir}' is a file; batch takes a folder of photos (colorize takes one photo).");
         if (!Directory.Exists(inDir)) throw new UsageException($"the input folder '{inDir}' does not exist.");
         string inFull = Path.GetFullPath(inDir), outFull = Path.GetFullPath(outDir);
         if (string.Equals(Path.TrimEndingDirectorySeparator(inFull), Path.TrimEndingDirectorySeparator(outFull), StringComparison.Ordinal))
             throw new UsageException("the output folder is the input folder; choose another one so no photo is overwritten.");
         if (File.Exists(outFull)) throw new UsageException($"the output folder '{outDir}' is a file.");
 
-        var files = Directory.EnumerateFiles(inDir).Where(ImageCodec.IsInputExtension).Order(StringComparer.Ordinal).ToList();
+        var all = Directory.EnumerateFiles(inDir).Order(StringComparer.Ordinal).ToList();
+        var files = all.Where(ImageCodec.IsInputExtension).ToList();
         if (files.Count == 0)
             throw new UsageException($"no image files ({string.Join(", ", ImageCodec.InputExtensions)}) in '{inDir}'.");
+        var unread = all.Where(f => !ImageCodec.IsInputExtension(f)).Select(Path.GetFileName).ToList();
+        if (unread.Count > 0)
+            Console.WriteLine($"not read ({unread.Count}, not {string.Join("/", ImageCodec.InputExtensions)}): {string.Join(", ", unread.Take(20))}{(unread.Count > 20 ? ", ..." : "")}");
 
         try { Directory.CreateDirectory(outFull); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -68,10 +87,15 @@ public static class BatchCommand
             throw new UsageException($"the output folder '{outDir}' cannot be created: {e.Message}");
         }
 
+        foreach (string stale in TempFiles.RemoveStale(outFull))
+            Console.Error.WriteLine($"pdncolorize: removed {stale} from {outDir}, left there by a save that was interrupted");
+
         _ = job.Model; // a missing or malformed model stops the batch before any file (exit 3)
 
         var outcomes = new List<Outcome>();
-        var written = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        bool cancelled = false, diskFull = false;
+        // Two inputs whose outputs differ only in case are one file where the file system ignores case (Windows, macOS).
+        var written = new Dictionary<string, string>(OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
         bool plain = !ConsoleUi.Interactive;
         var wall = System.Diagnostics.Stopwatch.StartNew();
         ConsoleUi.WithProgress($"Colourising {files.Count} photos", files.Count, advance =>
@@ -79,7 +103,8 @@ public static class BatchCommand
             void Report(Outcome outcome)
             {
                 outcomes.Add(outcome);
-                if (plain) Console.WriteLine($"[{outcomes.Count}/{files.Count}] {(outcome.Ok ? "ok" : "FAILED")} {outcome.File}: {outcome.Detail}");
+                if (outcome.DiskFull) diskFull = true;
+                if (plain) Console.WriteLine($"[{outcomes.Count}/{files.Count}] {(outcome.Ok ? "ok" : outcome.InColour ? "skipped" : "FAILED")} {outcome.File}: {outcome.Detail}");
                 advance($"{outcomes.Count}/{files.Count} {outcome.File}");
             }
 
@@ -87,6 +112,12 @@ public static class BatchCommand
             try
             {
                 ColouriseAll(saves);
+            }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            {
+                // Ctrl+C or SIGTERM: the saves already finished keep their lines; those cut short left no file.
+                cancelled = true;
+                foreach (var savedEarlier in saves.FinishAll()) Report(savedEarlier);
             }
             catch when (!cancellation.IsCancellationRequested)
             {
@@ -98,7 +129,7 @@ public static class BatchCommand
 
             void ColouriseAll(SaveBehind saves)
             {
-                for (int i = 0; i < files.Count; i++)
+                for (int i = 0; i < files.Count && !diskFull; i++)
                 {
                     cancellation.ThrowIfCancellationRequested();
                     string file = files[i];
@@ -106,6 +137,14 @@ public static class BatchCommand
                     string target = Path.Combine(outDir, Path.GetFileNameWithoutExtension(file) + ".png");
                     ColourisedImage? done = null;
                     Outcome? failure = null;
+                    if (skipExisting && File.Exists(target) && new FileInfo(target).Length > 0)
+                    {
+                        // Saves are atomic: a file under its final name is whole.
+                        written[target] = name;
+                        foreach (var earlierOutcome in saves.FinishAll()) Report(earlierOutcome);
+                        Report(new Outcome(name, true, $"skipped: {target} exists (--skip-existing)", Skipped: true));
+                        continue;
+                    }
                     if (written.TryGetValue(target, out var earlier))
                     {
                         // Claimed when the earlier file was coloured (its save may still be running behind).
@@ -118,9 +157,13 @@ public static class BatchCommand
                             done = job.Colourise(file, target, cancellation);
                             written[target] = name;
                         }
+                        catch (AlreadyInColourException e)
+                        {
+                            failure = new Outcome(name, false, e.Message, InColour: true);
+                        }
                         catch (Exception e) when (ErrorReport.IsPerFile(e))
                         {
-                            failure = new Outcome(name, false, ErrorReport.Classify(e).Message);
+                            failure = new Outcome(name, false, ErrorReport.Classify(e).Message, DiskFull: e is DiskFullException);
                         }
                     }
                     // Earlier photos' saves ran while this one was decoded and coloured; their lines come first.
@@ -131,6 +174,7 @@ public static class BatchCommand
                         continue;
                     }
                     foreach (var earlierOutcome in saves.MakeRoom(done.Bytes)) Report(earlierOutcome);
+                    if (diskFull) break; // an earlier save found the disk full: this one would fail too
                     if (!saves.Start(done, name))
                         foreach (var savedNow in saves.FinishAll()) Report(savedNow); // saved here and now: its line too
                 }
@@ -138,19 +182,41 @@ public static class BatchCommand
             }
         });
 
-        int ok = outcomes.Count(o => o.Ok), failed = outcomes.Count - ok;
+        int ok = outcomes.Count(o => o.Ok), failed = outcomes.Count(o => !o.Ok && !o.Cancelled && !o.InColour),
+            inColour = outcomes.Count(o => o.InColour), notDone = files.Count - ok - failed - inColour;
         var summary = new Table().Title("Batch summary").AddColumn("Result").AddColumn(new TableColumn("Files").RightAligned());
         summary.AddRow("[green]ok[/]", ok.ToString(CultureInfo.InvariantCulture));
+        int skipped = outcomes.Count(o => o.Skipped);
+        if (skipped > 0) summary.AddRow("[green]of which already there[/]", skipped.ToString(CultureInfo.InvariantCulture));
+        if (inColour > 0) summary.AddRow("[yellow]skipped: already in colour (--force)[/]", inColour.ToString(CultureInfo.InvariantCulture));
         summary.AddRow("[red]failed[/]", failed.ToString(CultureInfo.InvariantCulture));
+        if (cancelled || diskFull)
+            summary.AddRow(cancelled ? "[yellow]not done (interrupted)[/]" : "[yellow]not done (disk full)[/]", notDone.ToString(CultureInfo.InvariantCulture));
         AnsiConsole.Write(summary);
         if (failed > 0)
         {
             var reasons = new Table().Title("Failed files").AddColumn("File").AddColumn("Reason");
-            foreach (var o in outcomes.Where(o => !o.Ok)) reasons.AddRow(ConsoleUi.Cell(o.File), ConsoleUi.Cell(o.Detail));
+            foreach (var o in outcomes.Where(o => !o.Ok && !o.Cancelled && !o.InColour)) reasons.AddRow(ConsoleUi.Cell(o.File), ConsoleUi.Cell(o.Detail));
             AnsiConsole.Write(reasons);
         }
+        if (diskFull && !cancelled)
+        {
+            Console.WriteLine($"stopped: no space left on the disk of {outDir}. {ok} saved, {notDone} not done; no partial file was left. " +
+                              "Free some space and run the same command with --skip-existing to do the rest.");
+            if (!plain) foreach (var o in outcomes.Where(o => o.Ok)) Console.WriteLine($"  saved {o.File}");
+            return ExitCodes.BadInput;
+        }
+        if (cancelled)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"cancelled after {wall.Elapsed.TotalSeconds:F1} s: {ok} saved in {outDir}, {failed} failed, {notDone} not done; no partial file was left."));
+            if (!plain) foreach (var o in outcomes.Where(o => o.Ok)) Console.WriteLine($"  saved {o.File}"); // plain output listed them as it went
+            return ExitCodes.Cancelled;
+        }
+        if (inColour > 0)
+            Console.WriteLine($"skipped {inColour} photo(s) already in colour: {string.Join(", ", outcomes.Where(o => o.InColour).Select(o => o.File))} (--force colourises them anyway).");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{ok} ok, {failed} failed in {wall.Elapsed.TotalSeconds:F1} s; results in {outDir} ({job.Model.Description})."));
+            $"{ok} ok, {failed} failed{(inColour > 0 ? $", {inColour} skipped (in colour)" : "")} in {wall.Elapsed.TotalSeconds:F1} s; results in {outDir} ({job.Model.Description})."));
         return failed == 0 ? ExitCodes.Ok : ExitCodes.Other;
     }
 
@@ -211,7 +277,11 @@ public static class BatchCommand
             }
             catch (Exception e) when (ErrorReport.IsPerFile(e))
             {
-                return new Outcome(name, false, ErrorReport.Classify(e).Message);
+                return new Outcome(name, false, ErrorReport.Classify(e).Message, DiskFull: e is DiskFullException);
+            }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            {
+                return new Outcome(name, false, "interrupted before it was saved", Cancelled: true);
             }
         }
 

@@ -30,32 +30,15 @@ public static class CalibrateCommand
         {
             Description = "With --method percentile: the percentile of |x| kept (e.g. 99.99).",
             DefaultValueFactory = _ => 99.99,
-        };
-        percentile.Validators.Add(r =>
-        {
-            double p = r.GetValueOrDefault<double>();
-            if (!(p > 0 && p <= 100)) r.AddError($"--percentile must lie in (0, 100]; got {p.ToString(CultureInfo.InvariantCulture)}.");
-        });
-        var samples = new Option<int>("--samples") { Description = "Photos to collect ranges on.", DefaultValueFactory = _ => 64, HelpName = "N" };
-        samples.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 1) r.AddError("--samples must be at least 1.");
-        });
+        }.InRange(0, 100, minExclusive: true);
+        var samples = new Option<int>("--samples") { Description = "Photos to collect ranges on.", DefaultValueFactory = _ => 64, HelpName = "N" }.InRange(1);
         var validation = new Option<int>("--validation")
         {
             Description = "Further photos held out to compare INT8 with FP32 (CIEDE2000) in report.json.",
             DefaultValueFactory = _ => 16,
             HelpName = "N",
-        };
-        validation.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 0) r.AddError("--validation must be 0 or more.");
-        });
-        var size = new Option<int?>("--size") { Description = "Calibrate at this model size (as colorize --size); default: the model's own.", HelpName = "N" };
-        size.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int?>() is { } s && (s < 32 || s > 4096)) r.AddError($"--size must lie in 32..4096; got {s}.");
-        });
+        }.InRange(0);
+        var size = new Option<int?>("--size") { Description = "Calibrate at this model size (as colorize --size); default: the model's own.", HelpName = "N" }.InRange(32, 4096);
         var output = new Option<string?>("--output", "-o")
         {
             Description = "Output folder. Default: the cache folder that --precision int8 uses for this model.",

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using PdnColorize.Imaging;
 
 namespace PdnColorize.Cli.Commands;
 
@@ -8,10 +9,10 @@ public static class ColorizeCommand
 {
     public static Command Create()
     {
-        var input = new Argument<string>("in") { Description = "The photo to colourise (PNG, JPEG, WebP, BMP)." };
+        var input = new Argument<string>("in") { Description = "The photo to colourise (PNG, JPEG, WebP, BMP, TIFF)." };
         var output = new Option<string?>("--output", "-o")
         {
-            Description = "Where to write the result (.png or .jpg). Default: <in-stem>.colorized.png beside the input.",
+            Description = "Where to write the result (.png, .jpg or .tif; a 16-bit source gives a 16-bit PNG or TIFF). Default: <in-stem>.colorized.png beside the input.",
             HelpName = "out",
         };
         var options = new PipelineOptions(selection: true);
@@ -25,8 +26,15 @@ public static class ColorizeCommand
             try
             {
                 string inPath = parse.GetValue(input)!;
-                string outPath = parse.GetValue(output) ?? DefaultOutput(inPath);
+                string? given = parse.GetValue(output);
+                if (given is not null && string.IsNullOrWhiteSpace(given))
+                    throw new UsageException($"-o/--output needs a file name; got '{given}'.");
+                string outPath = given ?? DefaultOutput(inPath);
                 var job = new ColorizeJob(options.Read(parse));
+                string? folder = Path.GetDirectoryName(Path.GetFullPath(outPath));
+                if (folder is not null)
+                    foreach (string stale in TempFiles.RemoveStale(folder))
+                        Console.Error.WriteLine($"pdncolorize: removed {stale}, left by a save that was interrupted");
                 var result = job.Run(inPath, outPath, cancellation);
                 Console.WriteLine(Describe(result));
                 return Task.FromResult(ExitCodes.Ok);

@@ -31,11 +31,7 @@ public static class EvalCommand
             Description = "Only the files named in this text file (one name a line, '#' starts a comment), e.g. a validation split.",
             HelpName = "FILE",
         };
-        var limit = new Option<int?>("--limit") { Description = "At most this many images (the first by name).", HelpName = "N" };
-        limit.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int?>() is <= 0) r.AddError("--limit must be a positive number.");
-        });
+        var limit = new Option<int?>("--limit") { Description = "At most this many images (the first by name).", HelpName = "N" }.InRange(1);
         var options = new PipelineOptions(selection: false);
 
         var command = new Command("eval",
@@ -87,6 +83,7 @@ public static class EvalCommand
         var colorizer = new Colorizer(model);
         var results = new List<ImageScores>();
         bool plain = !ConsoleUi.Interactive;
+        var blackAndWhite = new List<string>();
         ConsoleUi.WithProgress($"Evaluating {files.Count} images", files.Count, advance =>
         {
             for (int i = 0; i < files.Count; i++)
@@ -97,6 +94,7 @@ public static class EvalCommand
                 {
                     var r = ScoreOne(files[i], colorizer, job.Settings, cancellation);
                     results.Add(r);
+                    if (r.Gray.DeltaE2000 < 1.0) blackAndWhite.Add(name); // its gray version is the photo: no colour to score
                     if (plain)
                         Console.WriteLine($"[{i + 1}/{files.Count}] {name}: dE2000 {ConsoleUi.Number(r.Model.DeltaE2000)} (gray {ConsoleUi.Number(r.Gray.DeltaE2000)})");
                 }
@@ -120,6 +118,8 @@ public static class EvalCommand
         var modelMean = Mean(results.Select(r => r.Model).ToList());
         var grayMean = Mean(results.Select(r => r.Gray).ToList());
         PrintTable(model.Description, results.Count, modelMean, grayMean);
+        if (blackAndWhite.Count > 0)
+            Console.Error.WriteLine($"pdncolorize: warning: {blackAndWhite.Count} of {results.Count} photos are black-and-white (their gray version differs from them by < 1 dE2000: {string.Join(", ", blackAndWhite.Take(10))}{(blackAndWhite.Count > 10 ? ", ..." : "")}); eval needs colour photos as the truth, so the gray baseline and the scores say nothing about colour for them.");
         foreach (var (file, reason) in failures) Console.Error.WriteLine($"pdncolorize: skipped {file}: {reason}");
 
         if (jsonPath is not null)

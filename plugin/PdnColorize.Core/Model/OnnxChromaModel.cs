@@ -53,6 +53,8 @@ public sealed class OnnxChromaModel : IChromaModel
         var entry = (store ?? ModelStore.Default()).Resolve(idOrPath);
         choice ??= new EngineChoice();
         factory ??= EngineFactory.Default(log);
+        // A damaged copy would run and colour wrongly with exit 0; the verdict is cached, so a large model is hashed once.
+        new ModelVerifier(Path.Combine(factory.Cache.Root, ModelVerifier.VerdictFileName)).Check(entry);
         // Every published I/O convention becomes the internal contract here (a cached graph rewrite), so the engine,
         // its FP16/INT8 variants and everything below see a contract model.
         string runnable = ContractAdapter.Prepare(entry, factory.Cache, log);
