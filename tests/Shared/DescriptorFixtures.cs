@@ -95,27 +95,10 @@ public static class DescriptorFixtures
         return onnx;
     }
 
-    private static NodeProto Node(string op, string[] inputs, string output, params (string Name, long[] Value)[] attributes)
-    {
-        var node = new NodeProto { OpType = op, Name = output + "_" + op };
-        node.Input.AddRange(inputs);
-        node.Output.Add(output);
-        foreach (var (name, value) in attributes)
-        {
-            var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
-            a.Ints.AddRange(value);
-            node.Attribute.Add(a);
-        }
-        return node;
-    }
+    private static NodeProto Node(string op, string[] inputs, string output, params (string Name, object Value)[] attributes) =>
+        FixtureModels.Node(op, inputs, output, attributes);
 
-    private static string Save(string path, GraphProto graph)
-    {
-        var model = new ModelProto { IrVersion = 8, ProducerName = "PdnColorize.Tests", Graph = graph };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
-        File.WriteAllBytes(path, model.ToByteArray());
-        return path;
-    }
+    private static string Save(string path, GraphProto graph) => FixtureModels.Save(path, graph);
 
     private static ValueInfoProto Tensor4(string name, int channels, string h, string w)
     {

@@ -138,7 +138,8 @@ public static class FixtureModels
         return Save(path, graph);
     }
 
-    private static NodeProto Node(string op, string[] inputs, string output, params (string Name, object Value)[] attributes)
+    /// <summary>One graph node; attribute values are a long or a long[] (DescriptorFixtures builds with them too).</summary>
+    internal static NodeProto Node(string op, string[] inputs, string output, params (string Name, object Value)[] attributes)
     {
         var node = new NodeProto { OpType = op, Name = output + "_" + op };
         node.Input.AddRange(inputs);
@@ -153,7 +154,8 @@ public static class FixtureModels
         return node;
     }
 
-    private static string Save(string path, GraphProto graph)
+    /// <summary>Writes the graph as an opset-17 model (DescriptorFixtures builds with them too).</summary>
+    internal static string Save(string path, GraphProto graph)
     {
         var model = new ModelProto { IrVersion = 8, ProducerName = "PdnColorize.Tests", Graph = graph };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
