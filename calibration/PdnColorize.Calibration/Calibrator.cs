@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using PdnColorize.Calibration.TensorRt;
-using PdnColorize.Core.Metrics;
+using PdnColorize.Quality.Metrics;
 using PdnColorize.Core.Pipeline;
 using PdnColorize.Engines;
 using PdnColorize.Engines.Caching;

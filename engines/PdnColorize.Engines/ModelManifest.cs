@@ -6,16 +6,18 @@ namespace PdnColorize.Engines;
 /// <summary>The JSON that sits beside each model file (<c>&lt;id&gt;.json</c> next to <c>&lt;id&gt;.onnx</c>).</summary>
 public sealed record ModelManifest
 {
+    // Properties with a default are { get; set; }: System.Text.Json's source generator passes init-only properties
+    // through an object initializer and so loses the default of one missing from the file (dotnet/runtime#84484).
     public required string Id { get; init; }
     public required string Name { get; init; }
     /// <summary>The size the model runs at best (the global pass size S).</summary>
-    public int InputSize { get; init; } = 256;
+    public int InputSize { get; set; } = 256;
     public bool DynamicSize { get; init; }
-    public string License { get; init; } = "";
-    public string Source { get; init; } = "";
-    public string Sha256 { get; init; } = "";
+    public string License { get; set; } = "";
+    public string Source { get; set; } = "";
+    public string Sha256 { get; set; } = "";
     public long Parameters { get; init; }
-    public string Notes { get; init; } = "";
+    public string Notes { get; set; } = "";
 
     // The model descriptor (docs/models/descriptors.md): how the published model's I/O is spelled. Null means
     // "infer from the I/O shapes"; Descriptors.DescriptorResolver says which field to add when it cannot.
@@ -47,13 +49,14 @@ public sealed record ModelManifest
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
         // Names such as "gray-rgb255 -> rgb255" stay readable in the file people open to check a model.
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        TypeInfoResolver = EnginesJson.Default,
     };
 
     public static ModelManifest Read(string path)
     {
         try
         {
-            return JsonSerializer.Deserialize<ModelManifest>(File.ReadAllText(path), Json)
+            return JsonSerializer.Deserialize(File.ReadAllText(path), Json.Of<ModelManifest>())
                    ?? throw new ModelContractException($"Model manifest {path} is empty.");
         }
         catch (JsonException e)
@@ -62,5 +65,5 @@ public sealed record ModelManifest
         }
     }
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => JsonSerializer.Serialize(this, Json.Of<ModelManifest>());
 }

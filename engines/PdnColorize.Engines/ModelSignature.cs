@@ -2,7 +2,7 @@ namespace PdnColorize.Engines;
 
 /// <summary>
 /// The shape of a colouriser's I/O as read from the ONNX graph. A null dimension is dynamic.
-/// Contract (DESIGN.md): one float32 input [N,3,S,S] of gray sRGB, one float32 output [N,2,S,S] of Lab ab.
+/// Contract (docs/architecture.md): one float32 input [N,3,S,S] of gray sRGB, one float32 output [N,2,S,S] of Lab ab.
 /// </summary>
 public sealed record ModelSignature(string InputName, string OutputName, int? FixedBatch, int? FixedSize)
 {

@@ -2,7 +2,7 @@
 
 Written for PdnColorize from the published description of DDColor (Kang et al., "DDColor: Towards
 Photo-Realistic Image Colorization via Dual Decoders", arXiv 2212.11613) as summarised in
-docs/GPU.md of the project; it is NOT the official code and is never shipped as a colouriser: it
+docs/performance.md; it is NOT the official code and is never shipped as a colouriser: it
 exists so that speed/memory of a DDColor-class model can be measured with random weights
 (the official weights cannot be downloaded on our machines).
 

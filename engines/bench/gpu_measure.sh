@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The H200 measurement visit of issue #4, run ON the GPU machine after ../shared/gpu/pack.sh's parts are unpacked
-# (source /var/tmp/pdn-gpu/env.sh first). Writes JSON lines to $OUT (or ./gpu-results):
+# The H200 measurements of docs/performance.md, run ON the GPU machine once the self-contained CLI and ORT's CUDA
+# libraries are there (source /var/tmp/pdn-gpu/env.sh first). Writes JSON lines to $OUT (or ./gpu-results):
 #   torch.jsonl   PyTorch eager FP32 / AMP FP16 of the DDColor-shaped benchmark models (random weights)
 #   ours.jsonl    pdncolorize bench on the CUDA EP, FP32 and FP16, same models and sizes, same NVML method
 #   levers.jsonl  tiny@512 with single CUDA options put back to ORT's defaults, one lever at a time
@@ -11,8 +11,10 @@
 #   graph-check.txt  the same pictures with and without CUDA graphs compared pixel by pixel (phase plan)
 #   graph.jsonl   FP16 with and without CUDA graphs (enable_cuda_graph=1, IOBinding), PyTorch FP32 alongside (phase graph)
 # Each configuration runs in its own process, so each pays for and measures its own CUDA context.
-#   batch.txt     three 24 MP photos in one batch process, the global pass at its own shape and at the tiles' shape
-#                 (visit 6 ran the script of commit 742b830: "auto" there padded the embedded model, now "tiles")
+#   batch.txt     three 24 MP photos in one batch process at the default global-pass shape (auto)
+#                 (rounds 6-8 compared shapes and save orders through 'batch --global-shape' and 'batch --sequential',
+#                 switches retired since, docs/quality.md "Retired experiments"; this script at commit a6f83a0 still
+#                 runs those comparisons; round 6 ran it at commit 742b830)
 #   switch.jsonl  bench: tiles right after a run of the global pass's old shape (batch 1, another size or batch)
 # Phases (one command each keeps every call under the GPU machine's 10-minute limit): models | levers | budget | memory | plan | batch | switch | shapes | graph | gridtiles | all
 set -uo pipefail
@@ -146,43 +148,37 @@ if [ "$phase" = batch ]; then
 from PIL import Image
 b = Image.open('tests/fixtures/photos/Kite.png').convert('L').resize((6000, 4000), Image.BICUBIC)
 for i in range(3): b.save('$work/batch-in/card-%d.jpg' % i, quality=92)"
-  # Each model with the global pass at its own shape (--global-shape own: batch 1, as before visit 6) and at the
-  # tiles' shape: auto for the fixed-size DDColor-tiny (only the batch is filled), tiles for the embedded model (its
-  # 256x160 grid padded into the 512x512 tiles' input; since visit 7 auto gives the embedded model tiles of its
-  # global grid's shape instead: phase gridtiles).
-  # The memory fit is dropped before each process so every first photo pays its probes, as in visit 5.
-  for spec in "embedded:auto:own tiles" "$work/ddcolor-tiny-512-dyn.onnx:fine:own auto"; do
-    m=${spec%%:*}; rest=${spec#*:}; d=${rest%%:*}; shapes=${rest#*:}; marg=(); [ "$m" = embedded ] || marg=(--model "$m")
-    for shape in $shapes; do
-      rm -rf "$work/batch-out"; find "$work/cache" -name memory-model.json -delete 2>/dev/null
-      python3 "$here/nvml_peak.py" --label "batch 3 x 24mp $(basename "$m") detail=$d global-shape=$shape" -- \
-        "$app" batch "$work/batch-in" "$work/batch-out" --device cuda --detail "$d" --global-shape "$shape" "${marg[@]}" >> "$out/batch.txt" 2>&1
-    done
+  # Each model at the default shape (auto: the fixed-size DDColor-tiny's global pass only fills the tiles' batch, the
+  # embedded model's tiles take its global grid's shape). The memory fit is dropped before each process so every
+  # first photo pays its probes, as in round 5.
+  for spec in "embedded:auto" "$work/ddcolor-tiny-512-dyn.onnx:fine"; do
+    m=${spec%%:*}; d=${spec#*:}; marg=(); [ "$m" = embedded ] || marg=(--model "$m")
+    rm -rf "$work/batch-out"; find "$work/cache" -name memory-model.json -delete 2>/dev/null
+    python3 "$here/nvml_peak.py" --label "batch 3 x 24mp $(basename "$m") detail=$d" -- \
+      "$app" batch "$work/batch-in" "$work/batch-out" --device cuda --detail "$d" "${marg[@]}" >> "$out/batch.txt" 2>&1
   done
 fi
 if [ "$phase" = gridtiles ]; then
-  log "gridtiles: the embedded model's tiles at its global grid's shape (auto since visit 7) against square tiles (own)"
+  log "gridtiles: the embedded model's tiles at its global grid's shape (auto since round 7)"
   copies=${GRIDTILES_COPIES:-3}
   rm -rf "$work/batch-in"; mkdir -p "$work/batch-in" && python3 -c "
 from PIL import Image
 b = Image.open('tests/fixtures/photos/Kite.png').convert('L').resize((6000, 4000), Image.BICUBIC)
 for i in range($copies): b.save('$work/batch-in/card-%d.jpg' % i, quality=92)"
-  # GRIDTILES_SAVES=1: the default shape only: --sequential, saves behind as on a 4-core machine (one), and as here
-  # (16 cores: three at once). Runs are shape:cores:extra.
-  if [ "${GRIDTILES_SAVES:-0}" = 1 ]; then runs="auto::--sequential auto:4: auto::"; else runs="own:: auto::"; fi
+  # GRIDTILES_SAVES=1: saves behind as on a 4-core machine (one at a time) and as here (16 cores: three at once).
+  # Runs are cores: (empty = all).
+  if [ "${GRIDTILES_SAVES:-0}" = 1 ]; then runs="4 all"; else runs="all"; fi
   for round in $(seq 1 "${GRIDTILES_ROUNDS:-2}"); do
-    for r in $runs; do
-      shape=${r%%:*}; rest=${r#*:}; cores=${rest%%:*}; extra=${rest#*:}
+    for cores in $runs; do
+      [ "$cores" = all ] && cores=""
       rm -rf "$work/batch-out"; find "$work/cache" -name memory-model.json -delete 2>/dev/null
-      python3 "$here/nvml_peak.py" --label "round $round: batch $copies x 24mp embedded detail=auto global-shape=$shape cores=${cores:-all} $extra" -- \
-        env ${cores:+DOTNET_PROCESSOR_COUNT=$cores} "$app" batch "$work/batch-in" "$work/batch-out" --device cuda --detail auto --global-shape "$shape" $extra >> "$out/gridtiles.txt" 2>&1
+      python3 "$here/nvml_peak.py" --label "round $round: batch $copies x 24mp embedded detail=auto cores=${cores:-all}" -- \
+        env ${cores:+DOTNET_PROCESSOR_COUNT=$cores} "$app" batch "$work/batch-in" "$work/batch-out" --device cuda --detail auto >> "$out/gridtiles.txt" 2>&1
     done
   done
   [ "${GRIDTILES_SAVES:-0}" = 1 ] && { log "done: gridtiles (saves)"; exit 0; }
-  # the tile plan each shape setting makes on this GPU
-  for shape in own auto; do
-    "$app" colorize "$work/batch-in/card-0.jpg" -o "$work/one.png" --device cuda --detail auto --global-shape "$shape" >> "$out/gridtiles-plan.txt" 2>&1
-  done
+  # the tile plan the default makes on this GPU
+  "$app" colorize "$work/batch-in/card-0.jpg" -o "$work/one.png" --device cuda --detail auto >> "$out/gridtiles-plan.txt" 2>&1
 fi
 if [ "$phase" = switch ]; then
   log "what the old job's shape switches cost: tiles right after a global pass of another shape (batch and/or size)"

@@ -6,7 +6,7 @@ documented inference settings and could only be checked for syntax. It is for us
 checkout of the official DDColor repository and a trained `.pth` (e.g. the published "tiny" or
 "large" ImageNet / paper checkpoints).
 
-What it produces (docs/DESIGN.md, "Model I/O contract"):
+What it produces (docs/architecture.md, "The model contract and descriptors"):
   * one input  `input`  float32 [N,3,S,S]: the gray sRGB image in [0,1] (Lab(L,0,0) -> sRGB);
   * one output `output` float32 [N,2,S,S]: CIE Lab a and b (D65, OpenCV float convention).
     DDColor's network already outputs ab in Lab: its own pipeline concatenates that output with

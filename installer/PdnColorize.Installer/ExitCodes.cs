@@ -3,7 +3,7 @@ using PdnColorize.Installer.Downloads;
 
 namespace PdnColorize.Installer;
 
-/// <summary>Exit codes of pdncolorize-setup. 0-3 mean what they mean for pdncolorize (DESIGN.md); 4 is ours.</summary>
+/// <summary>Exit codes of pdncolorize-setup. 0-3 mean what they mean for pdncolorize (docs/architecture.md); 4 is ours.</summary>
 public static class ExitCodes
 {
     public const int Ok = 0;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using PdnColorize.Core.Metrics;
+using PdnColorize.Core.Color;
 using PdnColorize.Core.Model;
 using PdnColorize.Core.Pipeline;
 using PdnColorize.Core.Pixels;

@@ -6,7 +6,7 @@ using PdnColorize.Imaging;
 
 namespace PdnColorize.Cli;
 
-/// <summary>The process exit codes (fixed by DESIGN.md).</summary>
+/// <summary>The process exit codes (fixed: docs/architecture.md).</summary>
 public static class ExitCodes
 {
     public const int Ok = 0;

@@ -28,7 +28,6 @@ public sealed class PipelineOptions
     public static readonly string[] Precisions = ["auto", "fp32", "fp16", "int8"];
     public static readonly string[] Devices = ["auto", "cpu", "cuda", "tensorrt"];
     public static readonly string[] Details = ["auto", "global", "fine"];
-    public static readonly string[] GlobalShapes = ["auto", "own", "tiles", "globalgrid"];
 
     private readonly bool _selection;
 
@@ -119,19 +118,6 @@ public sealed class PipelineOptions
         HelpName = "key=value",
     };
 
-    /// <summary>
-    /// Hidden, for measurements and the opt-in: the global pass's input shape when the detail pass tiles (auto: the
-    /// tiles' shape on a GPU where only the batch differs, its own otherwise; own: as before the one-shape change;
-    /// tiles: the tiles' shape on any device, the grid padded where smaller; globalgrid: a dynamic model's tiles take
-    /// the global grid's shape on any device, as auto does on a GPU).
-    /// </summary>
-    public Option<string> GlobalShape { get; } = new Option<string>("--global-shape")
-    {
-        Description = "Measurements: the global pass's input shape when tiling: auto, own, tiles, globalgrid.",
-        DefaultValueFactory = _ => "auto",
-        Hidden = true,
-    }.AcceptOnlyFromAmong(GlobalShapes);
-
     /// <summary>"key=value" pairs of --cuda-option into a dictionary.</summary>
     public static Dictionary<string, string> ParseCudaOptions(IEnumerable<string> pairs) => pairs.ToDictionary(
         p => p.Split('=', 2)[0].Trim(),
@@ -155,7 +141,6 @@ public sealed class PipelineOptions
         command.Options.Add(Context);
         command.Options.Add(Threads);
         command.Options.Add(CudaOption);
-        command.Options.Add(GlobalShape);
     }
 
     /// <exception cref="UsageException">An option asks for something not available in this build.</exception>
@@ -177,7 +162,6 @@ public sealed class PipelineOptions
             ContextMargin = parse.GetValue(Context),
             Detail = detail switch { "global" => DetailMode.Global, "fine" => DetailMode.Fine, _ => DetailMode.Auto },
             Threads = parse.GetValue(Threads),
-            GlobalShape = (parse.GetValue(GlobalShape) ?? "auto") switch { "own" => GlobalPassShape.Own, "tiles" => GlobalPassShape.Tiles, "globalgrid" => GlobalPassShape.GlobalGrid, _ => GlobalPassShape.Auto },
         };
         PixelRect? region = null;
         string? mask = null;

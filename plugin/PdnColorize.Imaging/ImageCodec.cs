@@ -297,7 +297,7 @@ public static class ImageCodec
     /// <summary>
     /// zlib level of PNG output. Saving was the longest step of a 24-100 MP job on the GPU machine (2.7-9 s); on three
     /// 2560x1600 photos level 3 encoded 2.6-3.2x faster than libpng's default 6 (Garden 1135 -> 368 ms) for files
-    /// -2 % to +15 % larger (docs/performance.md, measured with Skia's encoder; since session 3 the strips of
+    /// -2 % to +15 % larger (docs/performance.md, measured with Skia's encoder; now the strips of
     /// <see cref="StripPngEncoder"/> are deflated at this level on every core). PNG stays lossless either way.
     /// </summary>
     public const int PngZlibLevel = 3;

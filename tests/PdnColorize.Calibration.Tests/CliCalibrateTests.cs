@@ -34,7 +34,7 @@ public sealed class CliCalibrateTests(CalibrationFixture fx)
         Assert.True(c.ExitCode == 0, c.ToString());
         var f = Cli(tmp.Path, "colorize", photo, "-o", outFp32, "--model", fx.ConvRelu, "--precision", "fp32", "--device", "cpu");
         Assert.True(f.ExitCode == 0, f.ToString());
-        double de = PdnColorize.Core.Metrics.ImageMetrics.MeanCiede2000(ImageCodec.Load(outInt8), ImageCodec.Load(outFp32));
+        double de = PdnColorize.Quality.Metrics.ImageMetrics.MeanCiede2000(ImageCodec.Load(outInt8), ImageCodec.Load(outFp32));
         Assert.InRange(de, 0, 3);
     }
 

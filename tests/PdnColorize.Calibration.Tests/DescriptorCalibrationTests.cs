@@ -26,7 +26,7 @@ public sealed class DescriptorCalibrationTests(CalibrationFixture fx)
         Assert.DoesNotContain("calibration", c.Stderr); // found under the adapted graph's SHA-256, no "missing" error
         var f = Cli(tmp.Path, "colorize", photo, "-o", outFp32, "--model", model, "--precision", "fp32", "--device", "cpu", "--size", "64");
         Assert.True(f.ExitCode == 0, f.ToString());
-        double de = PdnColorize.Core.Metrics.ImageMetrics.MeanCiede2000(ImageCodec.Load(outInt8), ImageCodec.Load(outFp32));
+        double de = PdnColorize.Quality.Metrics.ImageMetrics.MeanCiede2000(ImageCodec.Load(outInt8), ImageCodec.Load(outFp32));
         Assert.InRange(de, 0, 3);
     }
 }

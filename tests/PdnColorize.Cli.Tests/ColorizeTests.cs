@@ -1,4 +1,4 @@
-using PdnColorize.Core.Metrics;
+using PdnColorize.Quality.Metrics;
 using PdnColorize.Core.Pixels;
 using PdnColorize.Imaging;
 using PdnColorize.Tests.Shared;
@@ -242,21 +242,17 @@ public sealed class ColorizeTests(CliFixture fixture) : IClassFixture<CliFixture
     }
 
     [Fact]
-    public void The_hidden_global_shape_option_pads_the_global_pass_to_the_tiles_shape_on_request()
+    public void The_global_pass_shape_is_a_quality_setting_not_a_colorize_switch()
     {
-        // 256x128 at S = 64: a 64x32 global grid, tiles of 64x64. On the CPU auto keeps the grid's own shape; tiles pads it.
+        // Measured and settled (auto); what the padded shape does to colours is measured with 'quality --global-shape'.
         string input = GrayPng("wide.png", 256, 128);
-        string Line(string shape)
-        {
-            var r = Run("colorize", input, "-o", _dir.File($"{shape}.png"), "--model", fixture.Plumbing, "--detail", "fine", "--size", "64", "--global-shape", shape);
-            Assert.True(r.ExitCode == 0, r.ToString());
-            return r.Stdout;
-        }
-        Assert.Contains("global pass at the tiles' shape", Line("tiles"));
-        Assert.Contains("(64x32 reflect-padded)", Line("tiles"));
-        Assert.DoesNotContain("global pass at the tiles' shape", Line("auto"));
-        Assert.DoesNotContain("global pass at the tiles' shape", Line("own"));
-        AssertRefused(Run("colorize", input, "-o", _dir.File("bad.png"), "--model", fixture.Plumbing, "--global-shape", "square"), 2, "square", _dir.File("bad.png"));
+        var gone = Run("colorize", input, "-o", _dir.File("tiles.png"), "--model", fixture.Plumbing, "--global-shape", "tiles");
+        Assert.True(gone.ExitCode == 2, gone.ToString());
+        Assert.Contains("Unrecognized command or argument '--global-shape'", gone.Stderr);
+        Assert.False(File.Exists(_dir.File("tiles.png")));
+        var bad = Run("quality", _dir.Path, "--model", fixture.Plumbing, "--global-shape", "square");
+        Assert.True(bad.ExitCode == 2, bad.ToString());
+        Assert.Contains("square", bad.Stderr);
     }
 
     [Fact]

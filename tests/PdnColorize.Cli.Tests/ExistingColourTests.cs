@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using PdnColorize.Core.Color;
-using PdnColorize.Core.Metrics;
+using PdnColorize.Quality.Metrics;
 using PdnColorize.Core.Pixels;
 using PdnColorize.Imaging;
 using PdnColorize.Tests.Shared;

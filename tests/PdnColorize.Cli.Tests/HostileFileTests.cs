@@ -112,7 +112,7 @@ public sealed class TiffCliTests(CliFixture fixture) : IClassFixture<CliFixture>
         var bytes = File.ReadAllBytes(output);
         Assert.Equal(16, bytes[24]); // IHDR bit depth
         Assert.Equal(2, bytes[25]);  // RGB
-        Assert.True(PdnColorize.Core.Metrics.ImageMetrics.Colourfulness(ImageCodec.Load(output)) > 5);
+        Assert.True(PdnColorize.Quality.Metrics.ImageMetrics.Colourfulness(ImageCodec.Load(output)) > 5);
     }
 
     [Fact]

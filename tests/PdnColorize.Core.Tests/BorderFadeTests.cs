@@ -99,9 +99,9 @@ public class BorderSpansTests
         {
             var p = img.Row(y, x, 1); p[0] = 0; p[1] = 0; p[2] = 255; // one red pixel
         }
-        Assert.Equal(0, Metrics.ImageMetrics.MeanCiede2000NearBorder(middle, truth, 4));
-        double d = Metrics.ImageMetrics.MeanCiede2000NearBorder(border, truth, 4);
-        double one = Metrics.Ciede2000.Delta(
+        Assert.Equal(0, Quality.Metrics.ImageMetrics.MeanCiede2000NearBorder(middle, truth, 4));
+        double d = Quality.Metrics.ImageMetrics.MeanCiede2000NearBorder(border, truth, 4);
+        double one = Quality.Metrics.Ciede2000.Delta(
             Color.CieLab.FromSrgb(truth.Row(15, 1, 1)[2] / 255.0, truth.Row(15, 1, 1)[1] / 255.0, truth.Row(15, 1, 1)[0] / 255.0).L, 0, 0,
             Color.CieLab.FromSrgb(1, 0, 0).L, Color.CieLab.FromSrgb(1, 0, 0).A, Color.CieLab.FromSrgb(1, 0, 0).B);
         Assert.Equal(one / (40 * 30 - 32 * 22), d, 6); // one pixel's difference over the band's 496 pixels

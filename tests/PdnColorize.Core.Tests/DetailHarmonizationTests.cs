@@ -1,5 +1,5 @@
 using PdnColorize.Core.Detail;
-using PdnColorize.Core.Metrics;
+using PdnColorize.Quality.Metrics;
 using PdnColorize.Core.Model;
 using PdnColorize.Core.Pipeline;
 using PdnColorize.Core.Pixels;

@@ -1,6 +1,6 @@
 using PdnColorize.Core.Color;
 using PdnColorize.Core.Detail;
-using PdnColorize.Core.Metrics;
+using PdnColorize.Quality.Metrics;
 using PdnColorize.Core.Pipeline;
 using PdnColorize.Core.Pixels;
 using PdnColorize.Tests.Shared;

@@ -18,6 +18,8 @@ public class GlobalCanvasTests
     /// <summary>A 1024x640 photo (16:10): at S = 64 its global grid is 64x32 (40 rounded to a multiple of 32), its detail grid 256x160.</summary>
     private static BgraImage Photo() => TestImages.Gray(1024, 640);
 
+    private static DetailTuning Shape(GlobalPassShape shape) => DetailTuning.Default with { GlobalShape = shape };
+
     private static IDetailCapacity Gpu(int batch = 4) =>
         new DelegateDetailCapacity("test GPU", r => new DetailCapacity(batch, r.ModelSize) { PadLastBatch = true });
 
@@ -39,7 +41,7 @@ public class GlobalCanvasTests
     {
         // The control of the test above: without the canvas the global pass at batch 1 is a second shape.
         var model = new ShapeRecorder(gpu: true, dynamic: false);
-        var field = new Colorizer(model) { Capacity = Gpu() }.Predict(Photo(), null, Fine with { GlobalShape = GlobalPassShape.Own });
+        var field = new Colorizer(model) { Capacity = Gpu(), Tuning = Shape(GlobalPassShape.Own) }.Predict(Photo(), null, Fine);
         Assert.Equal((1, 64, 64), model.Runs[0]);
         Assert.Equal(2, model.Runs.Distinct().Count());
         Assert.Null(field.Detail!.GlobalCanvas);
@@ -60,7 +62,7 @@ public class GlobalCanvasTests
 
         // Own keeps square tiles and the global pass at batch 1: two shapes.
         var own = new ShapeRecorder(gpu: true);
-        field = new Colorizer(own) { Capacity = Gpu() }.Predict(Photo(), null, Fine with { GlobalShape = GlobalPassShape.Own });
+        field = new Colorizer(own) { Capacity = Gpu(), Tuning = Shape(GlobalPassShape.Own) }.Predict(Photo(), null, Fine);
         Assert.Equal((64, 64), (field.Detail!.Plan!.X.Extent, field.Detail.Plan.Y.Extent));
         Assert.Equal((1, 32, 64), own.Runs[0]);
         Assert.Equal(2, own.Runs.Distinct().Count());
@@ -70,7 +72,7 @@ public class GlobalCanvasTests
     public void Tiles_pads_the_global_grid_to_square_tiles_only_when_asked()
     {
         var tiles = new ShapeRecorder(gpu: true);
-        var field = new Colorizer(tiles) { Capacity = Gpu() }.Predict(Photo(), null, Fine with { GlobalShape = GlobalPassShape.Tiles });
+        var field = new Colorizer(tiles) { Capacity = Gpu(), Tuning = Shape(GlobalPassShape.Tiles) }.Predict(Photo(), null, Fine);
         Assert.Equal([(4, 64, 64)], tiles.Runs.Distinct());
         Assert.True(field.Detail!.GlobalCanvas!.Padded);
         Assert.Contains("global pass at the tiles' shape 4x64x64 (64x32 reflect-padded)", field.Detail.ToString());
@@ -85,7 +87,7 @@ public class GlobalCanvasTests
         Assert.Null(field.Detail.GlobalCanvas);
 
         var asked = new ShapeRecorder(gpu: false);
-        field = new Colorizer(asked) { Capacity = Gpu() }.Predict(Photo(), null, Fine with { GlobalShape = GlobalPassShape.GlobalGrid });
+        field = new Colorizer(asked) { Capacity = Gpu(), Tuning = Shape(GlobalPassShape.GlobalGrid) }.Predict(Photo(), null, Fine);
         Assert.Equal([(field.Detail!.Plan!.Batch, 32, 64)], asked.Runs.Distinct());
     }
 
@@ -123,23 +125,20 @@ public class GlobalCanvasTests
         Assert.Single(model.Runs.Distinct());
     }
 
-    [Theory]
-    [InlineData(CanvasPadding.Reflect)]
-    [InlineData(CanvasPadding.Edge)]
-    public void For_a_pointwise_model_the_padded_global_pass_equals_the_unpadded_one(CanvasPadding padding)
+    [Fact]
+    public void For_a_pointwise_model_the_padded_global_pass_equals_the_unpadded_one()
     {
-        var tuning = DetailTuning.Default with { CanvasPadding = padding };
-        var padded = new Colorizer(new ShapeRecorder(gpu: true)) { Capacity = Gpu(), Tuning = tuning }
-            .Predict(Photo(), null, Fine with { GlobalShape = GlobalPassShape.Tiles });
-        var own = new Colorizer(new ShapeRecorder(gpu: true)) { Capacity = Gpu(), Tuning = tuning }
-            .Predict(Photo(), null, Fine with { GlobalShape = GlobalPassShape.Own });
+        var padded = new Colorizer(new ShapeRecorder(gpu: true)) { Capacity = Gpu(), Tuning = Shape(GlobalPassShape.Tiles) }
+            .Predict(Photo(), null, Fine);
+        var own = new Colorizer(new ShapeRecorder(gpu: true)) { Capacity = Gpu(), Tuning = Shape(GlobalPassShape.Own) }
+            .Predict(Photo(), null, Fine);
         Assert.NotNull(padded.Detail!.GlobalCanvas);
         Assert.Equal(own.A, padded.A); // exactly: a pointwise model sees the same gray at the same cells
         Assert.Equal(own.B, padded.B);
 
         var lightness = GlobalChromaPass.DownsampledLightness(Photo(), new PixelRect(0, 0, 1024, 640), 64, 32, default);
         var model = new ShapeRecorder(gpu: true);
-        var canvas = new GlobalCanvas(96, 64, 3, 64, 32, padding);
+        var canvas = new GlobalCanvas(96, 64, 3, 64, 32);
         var roi = new PixelRect(0, 0, 1024, 640);
         var a = GlobalChromaPass.FromLightness(lightness, 64, 32, roi, model, default, canvas);
         var b = GlobalChromaPass.FromLightness(lightness, 64, 32, roi, model, default);
@@ -154,7 +153,7 @@ public class GlobalCanvasTests
         // A model whose answer depends on the image's place in the batch: only image 0 may reach the field.
         var model = new BatchIndexModel();
         var lightness = Enumerable.Range(0, 6).Select(i => 10f * i).ToArray();
-        var canvas = new GlobalCanvas(5, 4, 3, 3, 2, CanvasPadding.Reflect);
+        var canvas = new GlobalCanvas(5, 4, 3, 3, 2);
         var field = GlobalChromaPass.FromLightness(lightness, 3, 2, new PixelRect(0, 0, 30, 20), model, default, canvas);
         Assert.All(field.A, v => Assert.Equal(0f, v));
         Assert.Equal(6, field.B.Length);
@@ -162,10 +161,10 @@ public class GlobalCanvasTests
     }
 
     [Fact]
-    public void Reflection_mirrors_without_repeating_the_edge_and_edge_padding_repeats_it()
+    public void Reflection_mirrors_without_repeating_the_edge()
     {
         float[] grid = [1, 2, 3, 4, 5, 6]; // 3 x 2
-        var reflect = new GlobalCanvas(8, 5, 2, 3, 2, CanvasPadding.Reflect).Input(grid);
+        var reflect = new GlobalCanvas(8, 5, 2, 3, 2).Input(grid);
         Assert.Equal(2 * 3 * 40, reflect.Length);
         Assert.Equal([1, 2, 3, 2, 1, 2, 3, 2], reflect[..8]);      // row 0: mirrored about column 2, then again about column 0
         Assert.Equal([4, 5, 6, 5, 4, 5, 6, 5], reflect[8..16]);    // row 1
@@ -173,10 +172,7 @@ public class GlobalCanvasTests
         Assert.Equal(reflect[8..16], reflect[24..32]);
         for (int copy = 1; copy < 6; copy++) Assert.Equal(reflect[..40], reflect[(40 * copy)..(40 * copy + 40)]); // 3 planes x 2 images
 
-        var edge = new GlobalCanvas(5, 3, 1, 3, 2, CanvasPadding.Edge).Input(grid);
-        Assert.Equal([1, 2, 3, 3, 3, 4, 5, 6, 6, 6, 4, 5, 6, 6, 6], edge[..15]);
-
-        var single = new GlobalCanvas(4, 2, 1, 1, 1, CanvasPadding.Reflect).Input([7]);
+        var single = new GlobalCanvas(4, 2, 1, 1, 1).Input([7]);
         Assert.All(single, v => Assert.Equal(7f, v));
     }
 
@@ -185,7 +181,7 @@ public class GlobalCanvasTests
     {
         var cpu = new ShapeRecorder(gpu: false);
         var auto = new Colorizer(new ContextModel(64)).Predict(Photo(), null, Fine);
-        var own = new Colorizer(new ContextModel(64)).Predict(Photo(), null, Fine with { GlobalShape = GlobalPassShape.Own });
+        var own = new Colorizer(new ContextModel(64)) { Tuning = Shape(GlobalPassShape.Own) }.Predict(Photo(), null, Fine);
         new Colorizer(cpu).Predict(Photo(), null, Fine);
         Assert.Equal((1, 32, 64), cpu.Runs[0]);
         Assert.Null(auto.Detail!.GlobalCanvas);
@@ -199,7 +195,7 @@ public class GlobalCanvasTests
         // The quality check's seam (--global-shape tiles): it does run the canvas, and with a model whose colours follow
         // the image's mean the padded area shows up (why the padding is measured, docs/performance.md).
         var own = new Colorizer(new ContextModel(64)).Predict(Photo(), null, Fine);
-        var tiles = new Colorizer(new ContextModel(64)).Predict(Photo(), null, Fine with { GlobalShape = GlobalPassShape.Tiles });
+        var tiles = new Colorizer(new ContextModel(64)) { Tuning = Shape(GlobalPassShape.Tiles) }.Predict(Photo(), null, Fine);
         Assert.NotNull(tiles.Detail!.GlobalCanvas);
         Assert.NotEqual(own.A, tiles.A);
     }
@@ -217,8 +213,8 @@ public class GlobalCanvasTests
     {
         var model = new ShapeRecorder(gpu: true, dynamic: false);
         var field = new Colorizer(model) { Capacity = Gpu() }.Predict(Photo(), null, Fine);
-        var own = new Colorizer(new ShapeRecorder(gpu: true, dynamic: false)) { Capacity = Gpu() }
-            .Predict(Photo(), null, Fine with { GlobalShape = GlobalPassShape.Own });
+        var own = new Colorizer(new ShapeRecorder(gpu: true, dynamic: false)) { Capacity = Gpu(), Tuning = Shape(GlobalPassShape.Own) }
+            .Predict(Photo(), null, Fine);
         Assert.Equal([(4, 64, 64)], model.Runs.Distinct());
         Assert.False(field.Detail!.GlobalCanvas!.Padded);
         Assert.Equal("4x64x64", field.Detail.GlobalCanvas.ToString());
@@ -236,7 +232,7 @@ public class GlobalCanvasTests
         Assert.Equal([(1, 64, 64)], fixedSize.Runs.Distinct());
 
         var dynamic = new ShapeRecorder(gpu: true, batchOfOne: true);
-        field = new Colorizer(dynamic) { Capacity = Gpu() }.Predict(Photo(), null, Fine with { GlobalShape = GlobalPassShape.Tiles });
+        field = new Colorizer(dynamic) { Capacity = Gpu(), Tuning = Shape(GlobalPassShape.Tiles) }.Predict(Photo(), null, Fine);
         Assert.Equal(1, field.Detail!.GlobalCanvas!.Batch);
         Assert.Equal([(1, 64, 64)], dynamic.Runs.Distinct());
     }
@@ -262,28 +258,28 @@ public class GlobalCanvasTests
         var plan = DetailPlanner.Plan(new PixelRect(0, 0, 1024, 640), 256, 160, 64, true, new DetailCapacity(2, 64), null);
         var gpu = new ShapeRecorder(gpu: true);
         var cpu = new ShapeRecorder(gpu: false);
-        Assert.Null(GlobalCanvas.For(GlobalPassShape.Tiles, plan, 96, 32, gpu, CanvasPadding.Reflect)); // 96 > 64
-        Assert.NotNull(GlobalCanvas.For(GlobalPassShape.Tiles, plan, 64, 32, gpu, CanvasPadding.Reflect));
-        Assert.Null(GlobalCanvas.For(GlobalPassShape.Auto, plan, 64, 32, gpu, CanvasPadding.Reflect)); // would pad
-        Assert.NotNull(GlobalCanvas.For(GlobalPassShape.Auto, plan, 64, 64, gpu, CanvasPadding.Reflect));
-        Assert.Null(GlobalCanvas.For(GlobalPassShape.Auto, null, 64, 64, gpu, CanvasPadding.Reflect));
-        Assert.Null(GlobalCanvas.For(GlobalPassShape.Own, plan, 64, 64, gpu, CanvasPadding.Reflect));
-        Assert.Null(GlobalCanvas.For(GlobalPassShape.Auto, plan, 64, 64, cpu, CanvasPadding.Reflect));
-        Assert.NotNull(GlobalCanvas.For(GlobalPassShape.Tiles, plan, 64, 32, cpu, CanvasPadding.Reflect));
+        Assert.Null(GlobalCanvas.For(GlobalPassShape.Tiles, plan, 96, 32, gpu)); // 96 > 64
+        Assert.NotNull(GlobalCanvas.For(GlobalPassShape.Tiles, plan, 64, 32, gpu));
+        Assert.Null(GlobalCanvas.For(GlobalPassShape.Auto, plan, 64, 32, gpu)); // would pad
+        Assert.NotNull(GlobalCanvas.For(GlobalPassShape.Auto, plan, 64, 64, gpu));
+        Assert.Null(GlobalCanvas.For(GlobalPassShape.Auto, null, 64, 64, gpu));
+        Assert.Null(GlobalCanvas.For(GlobalPassShape.Own, plan, 64, 64, gpu));
+        Assert.Null(GlobalCanvas.For(GlobalPassShape.Auto, plan, 64, 64, cpu));
+        Assert.NotNull(GlobalCanvas.For(GlobalPassShape.Tiles, plan, 64, 32, cpu));
     }
 
     [Fact]
     public void Bad_input_is_refused_with_a_clear_message()
     {
-        var canvas = new GlobalCanvas(8, 8, 2, 4, 4, CanvasPadding.Reflect);
+        var canvas = new GlobalCanvas(8, 8, 2, 4, 4);
         Assert.Contains("4x4 grid needs 16", Assert.Throws<ArgumentException>(() => canvas.Input(new float[15])).Message);
         Assert.Contains("2x2x8x8 needs 256", Assert.Throws<ArgumentException>(() => canvas.Crop(new float[255], new float[32])).Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => GlobalCanvas.For(GlobalPassShape.Tiles, null, 0, 4, new ShapeRecorder(true), CanvasPadding.Edge));
+        Assert.Throws<ArgumentOutOfRangeException>(() => GlobalCanvas.For(GlobalPassShape.Tiles, null, 0, 4, new ShapeRecorder(true)));
         var roi = new PixelRect(0, 0, 40, 40);
         var error = Assert.Throws<ArgumentException>(() => GlobalChromaPass.FromLightness(new float[16], 4, 4, roi, new ShapeRecorder(true), default,
-            new GlobalCanvas(8, 8, 1, 4, 2, CanvasPadding.Reflect)));
+            new GlobalCanvas(8, 8, 1, 4, 2)));
         Assert.Contains("4x2 grid; the global grid is 4x4", error.Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => (Fine with { GlobalShape = (GlobalPassShape)7 }).Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => (DetailTuning.Default with { GlobalShape = (GlobalPassShape)7 }).Validate());
     }
 
     /// <summary>A pointwise colouriser (ab from each cell's gray) that may say it runs on a GPU, recording every engine run's shape.</summary>

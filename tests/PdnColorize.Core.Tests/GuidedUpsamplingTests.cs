@@ -1,7 +1,7 @@
 using CsCheck;
 using PdnColorize.Core.Color;
 using PdnColorize.Core.Detail;
-using PdnColorize.Core.Metrics;
+using PdnColorize.Quality.Metrics;
 using PdnColorize.Core.Pipeline;
 using PdnColorize.Core.Pixels;
 using PdnColorize.Core.Resampling;

@@ -100,4 +100,21 @@ public class ModelStoreTests
         Assert.All(providers.Where(p => !p.Usable), p => Assert.False(string.IsNullOrWhiteSpace(p.Detail)));
         Assert.Matches(@"^\d+\.\d+", EngineInfo.OrtVersion);
     }
+
+    [Fact]
+    public void A_manifest_that_leaves_fields_out_reads_their_defaults_and_writes_them_back()
+    {
+        // Source-generated JSON (what a trimmed publish runs) must not turn a missing input_size into 0.
+        using var dir = new TempDir();
+        string path = Path.Combine(dir.Path, "m.json");
+        File.WriteAllText(path, """{ "id": "m", "name": "M" }""");
+        var read = ModelManifest.Read(path);
+        Assert.Equal(256, read.InputSize);
+        Assert.Equal("", read.License);
+        Assert.Equal("", read.Notes);
+        Assert.Null(read.Input);
+        File.WriteAllText(path, read.ToJson());
+        Assert.Equal(read with { RecommendedSizes = null }, ModelManifest.Read(path) with { RecommendedSizes = null });
+        Assert.Contains("\"input_size\": 256", read.ToJson());
+    }
 }

@@ -65,7 +65,7 @@ public static class BadInputCorpus
             }
         }
 
-        // Damaged scan data (issue 15): 64 random bytes over a JPEG's entropy-coded data decode to a garbled picture
+        // Damaged scan data: 64 random bytes over a JPEG's entropy-coded data decode to a garbled picture
         // with Skia's "success"; JpegScanCheck refuses those that break the Huffman stream. In this small photo (72
         // blocks) 3 of these 10 resynchronise and end where the scan ends, so nothing in the file tells them from an
         // original: Ok stays allowed (the rates are measured in DamagedFileTests). A 12-bit JPEG and a bad PNG header
@@ -105,7 +105,7 @@ public static class BadInputCorpus
         list.Add(new("format", "cmyk.jpg", ".jpg", File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "corpus", "cmyk-red-to-blue.jpg")), Ok));
         list.Add(new("format", "gray.jpg", ".jpg", Encode(TestImages.Gray(40, 30), SKEncodedImageFormat.Jpeg), Ok));
 
-        // TIFF (issue 15): 8-bit and 16-bit RGB (Deflate) must work; cut ones are bad input.
+        // TIFF: 8-bit and 16-bit RGB (Deflate) must work; cut ones are bad input.
         var tiffGray = TestImages.Gray(40, 30);
         var deep = new DeepLuminance(40, 30, Enumerable.Range(0, 40 * 30).Select(i => (ushort)(1000 + 1531 * (i % 40) + 7 * (i / 40))).ToArray());
         byte[] Tiff(DeepLuminance? d)

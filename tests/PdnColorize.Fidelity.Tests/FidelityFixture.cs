@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using PdnColorize.Calibration;
-using PdnColorize.Core.Metrics;
+using PdnColorize.Quality.Metrics;
 using PdnColorize.Core.Model;
 using PdnColorize.Core.Pipeline;
 using PdnColorize.Core.Pixels;

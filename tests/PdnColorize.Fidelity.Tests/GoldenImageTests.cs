@@ -23,7 +23,7 @@ public sealed class GoldenImageTests(FidelityFixture fixture, ITestOutputHelper 
 
     [Theory]
     [MemberData(nameof(Photos))]
-    public void Fp16_is_within_issue_4s_tolerance_of_the_fp32_golden(string photo)
+    public void Fp16_is_within_the_fp16_tolerance_of_the_fp32_golden(string photo)
     {
         AcceptFp32GoldenFirst(photo);
         var result = fixture.Colorized(photo, Precision.Fp16);
@@ -33,7 +33,7 @@ public sealed class GoldenImageTests(FidelityFixture fixture, ITestOutputHelper 
 
     [Int8Theory]
     [MemberData(nameof(Photos))]
-    public void Int8_is_within_issue_6s_tolerance_of_the_fp32_golden(string photo)
+    public void Int8_is_within_the_int8_tolerance_of_the_fp32_golden(string photo)
     {
         AcceptFp32GoldenFirst(photo);
         var result = fixture.Colorized(photo, Precision.Int8);
@@ -78,7 +78,7 @@ public static class Int8Support
             return $"INT8 snapshot tests skipped: PDNC_SKIP_INT8={why}";
         var type = Type.GetType("PdnColorize.Calibration.Calibrator, PdnColorize.Calibration", throwOnError: false);
         if (type?.GetMethod("Run") is null)
-            return "INT8 snapshot tests skipped: INT8 calibration (issue #6, `pdncolorize calibrate`) is not available in this build";
+            return "INT8 snapshot tests skipped: INT8 calibration (`pdncolorize calibrate`) is not available in this build";
         return null;
     }
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
 using PdnColorize.Core.Color;
-using PdnColorize.Core.Metrics;
+using PdnColorize.Quality.Metrics;
 using PdnColorize.Core.Pixels;
 using PdnColorize.Imaging;
 

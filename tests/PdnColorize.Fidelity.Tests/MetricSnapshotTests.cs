@@ -1,5 +1,5 @@
 using PdnColorize.Core.Color;
-using PdnColorize.Core.Metrics;
+using PdnColorize.Quality.Metrics;
 using PdnColorize.Core.Pipeline;
 using PdnColorize.Core.Pixels;
 using PdnColorize.Engines.Providers;

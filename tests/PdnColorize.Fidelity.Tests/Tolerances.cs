@@ -14,9 +14,9 @@ public readonly record struct Tolerance(double MaxMean, double MaxP99)
 /// <item>FP32: near-exact. The goldens were made by this code at FP32 on the CPU EP; what may differ between CPUs is
 /// the last float bit of a convolution (AVX2 vs AVX-512 summation order), which moves a few pixels by one 8-bit
 /// level (about 0.3-0.5 ΔE). Mean 0.05 / p99 0.5 accepts that and nothing a person could see.</item>
-/// <item>FP16: mean 1.0, issue #4's tolerance for the FP16 engines (below a just-noticeable difference on average).
+/// <item>FP16: mean 1.0, the tolerance set for the FP16 engines (below a just-noticeable difference on average).
 /// p99 10: half precision moves a few saturated pixels further; the mean is what #4 bounds.</item>
-/// <item>INT8: mean 2.0, issue #6's tolerance for calibrated INT8. p99 15 for the same reason.</item>
+/// <item>INT8: mean 2.0, the tolerance set for calibrated INT8. p99 15 for the same reason.</item>
 /// </list>
 /// </summary>
 public static class Tolerances

@@ -233,6 +233,22 @@ public sealed class CatalogInstallTests : IAsyncDisposable
 public class BuiltInCatalogTests
 {
     [Fact]
+    public void A_catalog_entry_that_leaves_fields_out_reads_their_defaults()
+    {
+        // Source-generated JSON (what a trimmed publish runs) must keep the defaults of fields a catalog leaves out.
+        var doc = ModelCatalog.Parse("""{ "models": [ { "id": "x", "name": "X", "format": "onnx" } ], "runtimes": [ { "id": "r", "name": "R", "kind": "cuda", "platform": "any", "url": "http://127.0.0.1/r.zip", "files": [] } ] }""", "test");
+        Assert.Equal(1, doc.Schema);
+        var model = Assert.Single(doc.Models);
+        Assert.Equal(512, model.InputSize);
+        Assert.Empty(model.MirrorUrls);
+        Assert.Empty(model.HashMirrorUrls);
+        Assert.Equal("", model.License);
+        var runtime = Assert.Single(doc.Runtimes);
+        Assert.Equal("zip", runtime.Format);
+        Assert.Equal("", runtime.Requires);
+    }
+
+    [Fact]
     public void Every_onnx_entry_has_urls_size_licence_descriptor_and_a_checksum_and_one_pick_each_for_gpu_and_cpu()
     {
         var doc = ModelCatalog.Parse(ModelCatalog.BuiltInJson(), "built-in");

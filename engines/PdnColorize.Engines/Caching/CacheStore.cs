@@ -91,7 +91,7 @@ public sealed class CacheStore
     /// <summary>False only when the file has a sidecar and its bytes no longer match it (a file without one cannot be judged).</summary>
     public static bool IsIntactOrUnchecked(string path) => !File.Exists(path + ".sha256") || IsIntact(path);
 
-    /// <summary>Deletes every entry (used by `doctor --clear-cache` and uninstall --purge).</summary>
+    /// <summary>Deletes every entry (tests and tools; the installer's `uninstall --purge` removes the whole data folder).</summary>
     public void Clear()
     {
         if (Directory.Exists(Root)) Directory.Delete(Root, recursive: true);

@@ -5,7 +5,7 @@ using PdnColorize.Engines.Providers;
 
 namespace PdnColorize.Engines.Diagnostics;
 
-/// <summary>One row of `pdncolorize bench --json` (field names fixed by DESIGN.md).</summary>
+/// <summary>One row of `pdncolorize bench --json` (field names fixed: docs/architecture.md).</summary>
 public sealed record BenchResult(
     [property: JsonPropertyName("model")] string Model,
     [property: JsonPropertyName("device")] string Device,
@@ -27,7 +27,7 @@ public sealed record BenchResult(
 /// <summary>
 /// Times a model on one provider and precision: session creation and the first run apart (they include graph
 /// optimisation, conversion and cuDNN set-up), then the median of timed runs; GPU peak by NVML sampling from before
-/// the session exists, so it includes the CUDA context, as GPU.md's anchor numbers do.
+/// the session exists, so it includes the CUDA context, as the PyTorch reference numbers in docs/performance.md do.
 /// </summary>
 public static class EngineBenchmark
 {

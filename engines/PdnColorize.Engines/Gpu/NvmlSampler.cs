@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace PdnColorize.Engines.Gpu;
 
 /// <summary>
-/// Samples a GPU's used memory every 2 ms on a background thread and keeps the peak: the "NVML peak" of GPU.md
+/// Samples a GPU's used memory every 2 ms on a background thread and keeps the peak: the "NVML peak" of docs/performance.md
 /// (whole-device used memory, so start it before the session is created to include the CUDA context).
 /// </summary>
 public sealed class NvmlSampler : IDisposable

@@ -16,7 +16,7 @@ public interface IVramMeter
 
 /// <summary>
 /// Device used memory before this process created its first session on each GPU: the zero of every "our peak"
-/// figure, so the CUDA context, library handles and weights count as the memory model's base, as GPU.md's NVML peaks do.
+/// figure, so the CUDA context, library handles and weights count as the memory model's base, as the NVML peaks of docs/performance.md do.
 /// </summary>
 public static class GpuBaseline
 {

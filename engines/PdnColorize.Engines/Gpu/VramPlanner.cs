@@ -22,10 +22,10 @@ public sealed record MemoryModel(double BaseMiB, double MiBPerMegapixel, IReadOn
         return new MemoryModel(Math.Max(0, a.PeakMiB - k * pa), k);
     }
 
-    public string ToJson() => JsonSerializer.Serialize(this);
+    public string ToJson() => JsonSerializer.Serialize(this, EnginesJson.Default.MemoryModel);
     public static MemoryModel? FromJson(string json)
     {
-        try { return JsonSerializer.Deserialize<MemoryModel>(json); }
+        try { return JsonSerializer.Deserialize(json, EnginesJson.Default.MemoryModel); }
         catch (JsonException) { return null; }
     }
 }

@@ -42,7 +42,7 @@ public sealed record ProviderSettings
 
 /// <summary>
 /// CUDA provider options chosen for memory as well as speed. Defaults in ORT grow the arena by powers of two and let
-/// cuDNN take its largest workspace, which is why ORT at default settings used 1.5-2x PyTorch's memory (GPU.md).
+/// cuDNN take its largest workspace, which is why ORT at default settings used 1.5-2x PyTorch's memory (docs/performance.md).
 /// </summary>
 public static class CudaOptionSet
 {

@@ -31,7 +31,7 @@ public sealed class UnsafePrecisions(string file)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(file)!);
                 string temp = file + "." + Environment.ProcessId + ".tmp";
-                File.WriteAllText(temp, JsonSerializer.Serialize(set.Order().ToArray()));
+                File.WriteAllText(temp, JsonSerializer.Serialize(set.Order().ToArray(), EnginesJson.Default.StringArray));
                 File.Move(temp, file, overwrite: true);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -45,7 +45,7 @@ public sealed class UnsafePrecisions(string file)
     {
         try
         {
-            var set = File.Exists(file) ? JsonSerializer.Deserialize<HashSet<string>>(File.ReadAllText(file)) ?? new() : new();
+            var set = File.Exists(file) ? JsonSerializer.Deserialize(File.ReadAllText(file), EnginesJson.Default.HashSetString) ?? new() : new();
             set.UnionWith(_thisRun);
             return set;
         }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One visit to the GPU machine: train the embedded model's candidates and bring back what the CPU side needs.
+# One run on a GPU machine: train the embedded model's candidates and bring back what the CPU side needs.
 # Run from the repo root with .gputrain (prepare_data.py) carried:  bash engines/models/training/gpu_train.sh
 # Each run: $OUT/<run>.tgz (train.log, loss_log.csv, metrics.json, preview.png, decoding.npz) and the ONNX model in
 # parts of < 16 MiB ($OUT/<run>.onnx.partN); join them with cat.

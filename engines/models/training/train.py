@@ -1,6 +1,6 @@
 """Train, evaluate and export the embedded colouriser (pdnc-resnet18-v2; --arch compact: the older pdnc-compact-v1).
 
-One command does everything (meant for one visit to the GPU machine, see README.md and gpu_train.sh):
+One command does everything (meant for one run on a GPU machine, see README.md and gpu_train.sh):
   1. self-test (Lab reference values, CIEDE2000 test pairs, torch/numpy agreement, export wrapper);
   2. loads .gputrain/train and .gputrain/val (prepare_data.py), computes the ab prior of the training pixels and
      the class-rebalancing weights (Zhang et al. 2016: Gaussian-smoothed prior mixed with uniform);

@@ -1,18 +1,21 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using PdnColorize.Engines;
 
 namespace PdnColorize.Installer.Catalog;
 
 /// <summary>A model the catalog knows: the embedded one, official checkpoints to convert, or ONNX files to download.</summary>
 public sealed record CatalogModel
 {
+    // Properties with a default are { get; set; }: System.Text.Json's source generator passes init-only properties
+    // through an object initializer and so loses the default of one missing from the file (dotnet/runtime#84484).
     public required string Id { get; init; }
     public required string Name { get; init; }
     /// <summary>"embedded" (ships in the plugin), "onnx" (download and use), "pth" (download, then convert).</summary>
     public required string Format { get; init; }
     public string? Url { get; init; }
-    public IReadOnlyList<string> MirrorUrls { get; init; } = [];
+    public IReadOnlyList<string> MirrorUrls { get; set; } = [];
     /// <summary>The official page that names the file, for the user to check.</summary>
     public string? Page { get; init; }
     public string? FileName { get; init; }
@@ -20,12 +23,12 @@ public sealed record CatalogModel
     public long? SizeBytes { get; init; }
     /// <summary>Free text when the exact size is not known ("about 910 MB (third-party report)", "unknown").</summary>
     public string? ApproxSize { get; init; }
-    public int InputSize { get; init; } = 512;
+    public int InputSize { get; set; } = 512;
     public bool DynamicSize { get; init; }
-    public string License { get; init; } = "";
-    public string Source { get; init; } = "";
+    public string License { get; set; } = "";
+    public string Source { get; set; } = "";
     public long Parameters { get; init; }
-    public string Notes { get; init; } = "";
+    public string Notes { get; set; } = "";
     /// <summary>For "pth": the command that turns the checkpoint into a contract ONNX (engines/models/export_ddcolor.py).</summary>
     public string? Convert { get; init; }
 
@@ -45,7 +48,7 @@ public sealed record CatalogModel
     /// model as 8 hex digits. The download is checked against it; its SHA-256 is then computed and recorded.
     /// </summary>
     public string? HashUrl { get; init; }
-    public IReadOnlyList<string> HashMirrorUrls { get; init; } = [];
+    public IReadOnlyList<string> HashMirrorUrls { get; set; } = [];
     /// <summary>"DDColor", "DeOldify", "Zhang".</summary>
     public string? Family { get; init; }
     /// <summary>e.g. "large (ConvNeXt-L), fp32, dynamic size".</summary>
@@ -72,6 +75,8 @@ public sealed record RuntimeFile(string From, string To);
 /// <summary>An optional runtime download, e.g. ONNX Runtime's CUDA/TensorRT provider DLLs for win-x64.</summary>
 public sealed record CatalogRuntime
 {
+    // Properties with a default are { get; set; }: System.Text.Json's source generator passes init-only properties
+    // through an object initializer and so loses the default of one missing from the file (dotnet/runtime#84484).
     public required string Id { get; init; }
     public required string Name { get; init; }
     /// <summary>"cuda" (CUDA + TensorRT providers).</summary>
@@ -82,18 +87,20 @@ public sealed record CatalogRuntime
     public string? Sha256 { get; init; }
     public long? SizeBytes { get; init; }
     /// <summary>"zip" (a .nupkg is a zip).</summary>
-    public string Format { get; init; } = "zip";
+    public string Format { get; set; } = "zip";
     public required IReadOnlyList<RuntimeFile> Files { get; init; }
-    public string Requires { get; init; } = "";
-    public string License { get; init; } = "";
-    public string Notes { get; init; } = "";
+    public string Requires { get; set; } = "";
+    public string License { get; set; } = "";
+    public string Notes { get; set; } = "";
 }
 
 public sealed record CatalogDocument
 {
-    public int Schema { get; init; } = 1;
-    public IReadOnlyList<CatalogModel> Models { get; init; } = [];
-    public IReadOnlyList<CatalogRuntime> Runtimes { get; init; } = [];
+    // Properties with a default are { get; set; }: System.Text.Json's source generator passes init-only properties
+    // through an object initializer and so loses the default of one missing from the file (dotnet/runtime#84484).
+    public int Schema { get; set; } = 1;
+    public IReadOnlyList<CatalogModel> Models { get; set; } = [];
+    public IReadOnlyList<CatalogRuntime> Runtimes { get; set; } = [];
 }
 
 /// <summary>
@@ -112,6 +119,7 @@ public sealed class ModelCatalog
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        TypeInfoResolver = InstallerJson.Default,
     };
 
     public ModelCatalog(IEnumerable<CatalogModel> models, IEnumerable<CatalogRuntime> runtimes, IReadOnlyList<string> sources)
@@ -144,7 +152,7 @@ public sealed class ModelCatalog
     {
         try
         {
-            return JsonSerializer.Deserialize<CatalogDocument>(json, Json) ?? throw new UsageException($"catalog {origin} is empty.");
+            return JsonSerializer.Deserialize(json, Json.Of<CatalogDocument>()) ?? throw new UsageException($"catalog {origin} is empty.");
         }
         catch (JsonException e)
         {

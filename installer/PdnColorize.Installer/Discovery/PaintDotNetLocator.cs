@@ -39,7 +39,7 @@ public sealed class PaintDotNetLocator(IRegistryReader registry, string? documen
     public const string ExeName = "paintdotnet.exe";
     public const string EffectsCoreName = "PaintDotNet.Effects.Core.dll";
 
-    /// <summary>The oldest Paint.NET the plugin is built for (PAINTDOTNET.md: plugins target 5.1.x on .NET 9).</summary>
+    /// <summary>The oldest Paint.NET the plugin is built for (docs/paintdotnet.md: plugins target 5.1.x on .NET 9).</summary>
     public static readonly Version MinimumVersion = new(5, 1);
 
     public PdnInstall Locate(string? pdnDir)

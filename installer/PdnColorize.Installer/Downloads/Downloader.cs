@@ -60,7 +60,7 @@ public sealed class Downloader(HttpClient http, DownloadOptions? options = null)
     public static string PartPath(string destination) => destination + ".part";
     private static string StatePath(string destination) => destination + ".part.json";
 
-    private sealed record PartState(string Url, string? ETag, string? LastModified, long? Total);
+    internal sealed record PartState(string Url, string? ETag, string? LastModified, long? Total);
 
     /// <param name="expectedSha256">Checked when given; a mismatch deletes the file and throws <see cref="HashMismatchException"/>.</param>
     public async Task<DownloadResult> DownloadAsync(Uri url, string destination, string? expectedSha256, long? expectedSize,
@@ -173,7 +173,7 @@ public sealed class Downloader(HttpClient http, DownloadOptions? options = null)
         {
             state = new PartState(url.ToString(), response.Headers.ETag?.ToString(),
                 response.Content.Headers.LastModified?.ToString("R"), totalSize);
-            File.WriteAllText(statePath, JsonSerializer.Serialize(state));
+            File.WriteAllText(statePath, JsonSerializer.Serialize(state, InstallerJson.Default.PartState));
         }
 
         await using var body = await response.Content.ReadAsStreamAsync(cancellation).ConfigureAwait(false);
@@ -226,7 +226,7 @@ public sealed class Downloader(HttpClient http, DownloadOptions? options = null)
 
     private static PartState? ReadState(string path)
     {
-        try { return File.Exists(path) ? JsonSerializer.Deserialize<PartState>(File.ReadAllText(path)) : null; }
+        try { return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllText(path), InstallerJson.Default.PartState) : null; }
         catch (JsonException) { return null; }
     }
 

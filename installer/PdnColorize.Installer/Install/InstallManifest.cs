@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using PdnColorize.Engines;
 
 namespace PdnColorize.Installer.Install;
 
@@ -17,28 +18,31 @@ public sealed record InstalledFile(string Path, long Size, string Sha256, string
 /// </summary>
 public sealed record InstallManifest
 {
-    public int Schema { get; init; } = 1;
-    public string Product { get; init; } = "PdnColorize";
+    // Properties with a default are { get; set; }: System.Text.Json's source generator passes init-only properties
+    // through an object initializer and so loses the default of one missing from the file (dotnet/runtime#84484).
+    public int Schema { get; set; } = 1;
+    public string Product { get; set; } = "PdnColorize";
     public required string Version { get; init; }
-    public string InstallerVersion { get; init; } = typeof(InstallManifest).Assembly.GetName().Version?.ToString(3) ?? "0";
-    public DateTime InstalledUtc { get; init; } = DateTime.UtcNow;
+    public string InstallerVersion { get; set; } = typeof(InstallManifest).Assembly.GetName().Version?.ToString(3) ?? "0";
+    public DateTime InstalledUtc { get; set; } = DateTime.UtcNow;
     public required string PaintDotNet { get; init; }
     public required string Edition { get; init; }
     public string? PaintDotNetVersion { get; init; }
     /// <summary>"none" or "cuda".</summary>
-    public string Gpu { get; init; } = "none";
+    public string Gpu { get; set; } = "none";
     public string? GpuRuntime { get; init; }
     /// <summary>True when the installer created the Effects folder itself: uninstall then removes it when it is empty.</summary>
     public bool EffectsDirectoryCreated { get; init; }
     public required IReadOnlyList<InstalledFile> Files { get; init; }
     /// <summary>Sub-folders of the plugin folder the install created, '/'-separated.</summary>
-    public IReadOnlyList<string> Directories { get; init; } = [];
+    public IReadOnlyList<string> Directories { get; set; } = [];
 
     internal static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        TypeInfoResolver = InstallerJson.Default,
     };
 
     public static InstallManifest? TryRead(string pluginDir)
@@ -47,7 +51,7 @@ public sealed record InstallManifest
         if (!File.Exists(path)) return null;
         try
         {
-            return JsonSerializer.Deserialize<InstallManifest>(File.ReadAllText(path), Json);
+            return JsonSerializer.Deserialize(File.ReadAllText(path), Json.Of<InstallManifest>());
         }
         catch (JsonException e)
         {
@@ -56,7 +60,7 @@ public sealed record InstallManifest
     }
 
     public void Write(string pluginDir) =>
-        File.WriteAllText(System.IO.Path.Combine(pluginDir, PdnColorize.Installer.Discovery.PluginLayout.ManifestName), JsonSerializer.Serialize(this, Json));
+        File.WriteAllText(System.IO.Path.Combine(pluginDir, PdnColorize.Installer.Discovery.PluginLayout.ManifestName), JsonSerializer.Serialize(this, Json.Of<InstallManifest>()));
 
     /// <summary>Checks each listed file against its size and SHA-256.</summary>
     public (List<InstalledFile> Missing, List<InstalledFile> Modified) Check(string pluginDir)

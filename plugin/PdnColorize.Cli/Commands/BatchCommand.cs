@@ -18,11 +18,6 @@ public static class BatchCommand
         var inDir = new Argument<string>("in-dir") { Description = "Folder of photos (PNG, JPEG, WebP, BMP, TIFF); sub-folders are not read." };
         var outDir = new Argument<string>("out-dir") { Description = "Folder for the results, created when missing; each is <stem>.png." };
         var options = new PipelineOptions(selection: true);
-        var sequentialOption = new Option<bool>("--sequential")
-        {
-            Description = "Measurements: save each photo before the next one starts (by default a photo is saved while the next is coloured).",
-            Hidden = true,
-        };
 
         var command = new Command("batch",
             "Colourise every photo in a folder (not its sub-folders) into out-dir/<stem>.png, moving past bad files. " +
@@ -33,7 +28,6 @@ public static class BatchCommand
         {
             Description = "Leave photos whose out-dir/<stem>.png already exists (resume an interrupted batch).",
         };
-        command.Options.Add(sequentialOption);
         var force = new Option<bool>("--force") { Description = "Colourise photos that are already in colour too (by default they are skipped)." };
         command.Options.Add(skipExisting);
         command.Options.Add(force);
@@ -44,7 +38,7 @@ public static class BatchCommand
             {
                 return Task.FromResult(Run(parse.GetValue(inDir)!, parse.GetValue(outDir)!,
                     new ColorizeJob(options.Read(parse)) { RefuseColourPhotos = !parse.GetValue(force) },
-                    parse.GetValue(sequentialOption), parse.GetValue(skipExisting), cancellation));
+                    parse.GetValue(skipExisting), cancellation));
             }
             catch (Exception e)
             {
@@ -70,7 +64,7 @@ public static class BatchCommand
                $"compose {Ms(t.ComposeMs)}, save {Ms(t.SaveMs)}";
     }
 
-    private static int Run(string inDir, string outDir, ColorizeJob job, bool sequential, bool skipExisting, CancellationToken cancellation)
+    private static int Run(string inDir, string outDir, ColorizeJob job, bool skipExisting, CancellationToken cancellation)
     {
         if (File.Exists(inDir)) throw new UsageException($"'{inDir}' is a file; batch takes a folder of photos (colorize takes one photo).");
         if (!Directory.Exists(inDir)) throw new UsageException($"the input folder '{inDir}' does not exist.");
@@ -114,7 +108,7 @@ public static class BatchCommand
                 advance($"{outcomes.Count}/{files.Count} {outcome.File}");
             }
 
-            using var saves = new SaveBehind(sequential, cancellation);
+            using var saves = new SaveBehind(cancellation);
             try
             {
                 ColouriseAll(saves);
@@ -235,10 +229,10 @@ public static class BatchCommand
     /// before the next photo starts. Outcomes come out in file order. Disposing waits for every pending save (after a
     /// cancel each leaves no file: saves are atomic).
     /// </summary>
-    private sealed class SaveBehind(bool sequential, CancellationToken cancellation) : IDisposable
+    private sealed class SaveBehind(CancellationToken cancellation) : IDisposable
     {
         private readonly Queue<(Task<JobResult> Save, string Name, long Bytes)> _pending = new();
-        private readonly int _most = sequential ? 0 : Math.Clamp(Environment.ProcessorCount / 4, 1, 3);
+        private readonly int _most = Math.Clamp(Environment.ProcessorCount / 4, 1, 3);
 
         private static long Budget => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 32;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using PdnColorize.Core.Diagnostics;
+using PdnColorize.Quality;
 using PdnColorize.Engines;
 using PdnColorize.Engines.Caching;
 using PdnColorize.Engines.Diagnostics;
@@ -65,9 +65,9 @@ public static class BenchCommand
                         Path.GetFileNameWithoutExtension(request.ModelPath), size, parse.GetValue(batch), parse.GetValue(warmup), parse.GetValue(runs),
                         Console.Error.WriteLine, ParseShape(parse.GetValue(alternate), parse.GetValue(batch)));
                     results.Add(r);
-                    Console.WriteLine(JsonSerializer.Serialize(r));
+                    Console.WriteLine(JsonSerializer.Serialize(r, CliJson.Default.BenchResult));
                 }
-                if (parse.GetValue(json) is { } path) File.WriteAllText(path, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+                if (parse.GetValue(json) is { } path) File.WriteAllText(path, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true, TypeInfoResolver = CliJson.Default }.Of<List<BenchResult>>()));
                 return ExitCodes.Ok;
             }
             catch (Exception e)
@@ -102,7 +102,7 @@ public static class BenchCommand
         double peak = HostMemory.PeakMiB();
         Console.WriteLine($"  host peak {peak:F0} MiB = {peak / imageMiB:F2} x the image's BGRA bytes (process total, runtime included)");
         if (json is not null)
-            File.WriteAllText(json, JsonSerializer.Serialize(new { width, height, threads, stages = timings, host_peak_mib = peak, image_mib = imageMiB }));
+            File.WriteAllText(json, JsonSerializer.Serialize(new PipelineBenchReport(width, height, threads, timings, peak, imageMiB), CliJson.Default.PipelineBenchReport));
         return ExitCodes.Ok;
     }
 
@@ -122,18 +122,12 @@ public static class BenchCommand
             if (!engine.Provider.IsGpu()) throw new UsageException($"--probe-memory needs a GPU; the engine runs on {engine.Summary}.");
             var profile = new MemoryProfiler(cache, new NvmlVramMeter(engine.DeviceId), Console.Error.WriteLine, engine.Session.ReleaseArena)
                 .Profile(engine, size, request.VramBudgetMiB);
-            Console.WriteLine(JsonSerializer.Serialize(new
-            {
-                model = Path.GetFileNameWithoutExtension(request.ModelPath),
-                device = engine.Provider.Label(),
-                precision = engine.Precision.Label(),
-                size,
-                idle_mib = Math.Round(profile.IdleMiB, 1),
-                base_mib = Math.Round(profile.Model.BaseMiB, 1),
-                mib_per_megapixel = Math.Round(profile.Model.MiBPerMegapixel, 1),
-                probe_ms = Math.Round(profile.ProbeMs, 1),
-                readings = profile.Readings.Select(r => new { batch = r.Batch, size = r.Size, peak_mib = Math.Round(r.PeakMiB, 1), failed = r.Failed }),
-            }));
+            Console.WriteLine(JsonSerializer.Serialize(new MemoryProbeReport(
+                Path.GetFileNameWithoutExtension(request.ModelPath), engine.Provider.Label(), engine.Precision.Label(), size,
+                Math.Round(profile.IdleMiB, 1), Math.Round(profile.Model.BaseMiB, 1), Math.Round(profile.Model.MiBPerMegapixel, 1),
+                Math.Round(profile.ProbeMs, 1),
+                profile.Readings.Select(r => new MemoryProbeReading(r.Batch, r.Size, Math.Round(r.PeakMiB, 1), r.Failed)).ToList()),
+                CliJson.Default.MemoryProbeReport));
             return ExitCodes.Ok;
         }
         finally

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using PdnColorize.Core.Metrics;
+using PdnColorize.Quality.Metrics;
 using PdnColorize.Core.Pipeline;
 using PdnColorize.Imaging;
 using Spectre.Console;
@@ -271,7 +271,7 @@ public static class EvalCommand
         }
     }
 
-    /// <summary>The fixed eval fields (DESIGN.md): images, delta_e2000, psnr_rgb, colourfulness, colourfulness_gt, mean_abs_dL, seconds;
+    /// <summary>The fixed eval fields (docs/architecture.md): images, delta_e2000, psnr_rgb, colourfulness, colourfulness_gt, mean_abs_dL, seconds;
     /// and colour_recall.</summary>
     private static void WriteScores(Utf8JsonWriter w, int? images, Scores s)
     {

@@ -3,8 +3,9 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PdnColorize.Core.Detail;
-using PdnColorize.Core.Diagnostics;
-using PdnColorize.Core.Metrics;
+using PdnColorize.Engines;
+using PdnColorize.Quality;
+using PdnColorize.Quality.Metrics;
 using PdnColorize.Core.Pipeline;
 using PdnColorize.Core.Pixels;
 using PdnColorize.Imaging;
@@ -45,27 +46,11 @@ public static class QualityCommand
             Description = "Time the CPU-side pipeline instead, on synthetic images of these megapixels (e.g. 24,100), global and fine.",
             HelpName = "MP,MP",
         };
-        var placement = new Option<TilePlacement>("--placement")
+        var globalShape = new Option<string>("--global-shape")
         {
-            Description = "Where the detail pass puts its tiles: even, offjpeggrid (tile edges away from 8-px JPEG block edges), leaststructure (edges where L* has least structure), quietoverlaps (hand-overs where L* has least structure), jittered (a control: edges moved at random, --placement-seed).",
-            DefaultValueFactory = _ => DetailTuning.Default.Placement,
-        };
-        var slack = new Option<double>("--placement-slack")
-        {
-            Description = "How far a placed tile may move from its even place, as a share of the tile (0..0.5).",
-            DefaultValueFactory = _ => DetailTuning.Default.PlacementSlack,
-        };
-        var seed = new Option<int>("--placement-seed") { Description = "Seed of --placement jittered.", DefaultValueFactory = _ => 0 };
-        var borderFade = new Option<int>("--border-fade")
-        {
-            Description = "Detail cells over which fine mode hands back to the global pass at the photo's border (0 = none).",
-            DefaultValueFactory = _ => DetailTuning.Default.BorderFade,
-        };
-        var padding = new Option<CanvasPadding>("--canvas-padding")
-        {
-            Description = "How the global pass's grid is padded to the tiles' shape with --global-shape tiles: reflect, edge.",
-            DefaultValueFactory = _ => DetailTuning.Default.CanvasPadding,
-        };
+            Description = "The global pass's input shape when fine mode tiles: auto, own, tiles (the grid padded to the tiles' shape), globalgrid (a dynamic model's tiles take the grid's shape).",
+            DefaultValueFactory = _ => "auto",
+        }.AcceptOnlyFromAmong("auto", "own", "tiles", "globalgrid");
         var tileSize = new Option<int?>("--tile-size")
         {
             Description = "Tiles of this side (multiple of 32) for the fine pass instead of the model's size, one per call, as a GPU's planner may choose (2x the size).",
@@ -79,7 +64,7 @@ public static class QualityCommand
             "(global / fine x nearest / bilinear / guided); --detail is not used (both modes run). With --pipeline, --threads 0 means one thread. " +
             "Exit 0: all measured; 1: some photos failed; 2: bad arguments; 3: model problem.");
         command.Arguments.Add(dir);
-        foreach (var o in new Option[] { json, crops, cropSize, cropZoom, limit, quick, oracle, placement, slack, seed, borderFade, padding, tileSize, pipeline, repeats }) command.Options.Add(o);
+        foreach (var o in new Option[] { json, crops, cropSize, cropZoom, limit, quick, oracle, globalShape, tileSize, pipeline, repeats }) command.Options.Add(o);
         options.AddTo(command);
         command.SetAction((parse, cancellation) =>
         {
@@ -93,12 +78,11 @@ public static class QualityCommand
                 var job = new ColorizeJob(request);
                 var tuning = DetailTuning.Default with
                 {
-                    Placement = parse.GetValue(placement), PlacementSlack = parse.GetValue(slack), PlacementSeed = parse.GetValue(seed),
-                    CanvasPadding = parse.GetValue(padding), BorderFade = parse.GetValue(borderFade),
+                    GlobalShape = parse.GetValue(globalShape) switch
+                    {
+                        "own" => GlobalPassShape.Own, "tiles" => GlobalPassShape.Tiles, "globalgrid" => GlobalPassShape.GlobalGrid, _ => GlobalPassShape.Auto,
+                    },
                 };
-                try { tuning.Validate(); }
-                catch (ArgumentOutOfRangeException e) when (e.ParamName == nameof(DetailTuning.BorderFade)) { throw new UsageException("--border-fade must lie in 0..256."); }
-                catch (ArgumentOutOfRangeException) { throw new UsageException("--placement-slack must lie in 0..0.5."); }
                 IDetailCapacity capacity = CpuDetailCapacity.Default;
                 if (parse.GetValue(tileSize) is { } side)
                 {
@@ -121,6 +105,7 @@ public static class QualityCommand
         WriteIndented = true,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        TypeInfoResolver = CliJson.Default,
     };
 
     private static string F(double v, string format = "F3") =>
@@ -183,20 +168,13 @@ public static class QualityCommand
 
         if (jsonPath is not null)
         {
-            File.WriteAllText(jsonPath, JsonSerializer.Serialize(new
-            {
-                model = model.Description,
-                dir,
-                settings = new
-                {
-                    upsampling = job.Settings.Upsampling.ToString(), harmonization = job.Settings.Harmonization.ToString(), detail_scale = job.Settings.DetailScale,
-                    placement = tuning.Placement.ToString(), placement_slack = tuning.PlacementSlack, placement_seed = tuning.PlacementSeed, border_fade = tuning.BorderFade,
-                },
-                targets = new { seam = SeamTarget, drift = DriftTarget, drift_blur_sigma_px = Drift.DefaultSigma },
+            File.WriteAllText(jsonPath, JsonSerializer.Serialize(new QualityReport(model.Description, dir,
+                new QualitySettings(job.Settings.Upsampling.ToString(), job.Settings.Harmonization.ToString(), job.Settings.DetailScale,
+                    tuning.GlobalShape.ToString(), tuning.BorderFade),
+                new QualityTargets(SeamTarget, DriftTarget, Drift.DefaultSigma),
                 photos,
-                step_edge = step.Select(s => new { upsampling = s.Upsampling, bleed_px = s.BleedPixels }),
-                failed = failures.Select(f => new { file = f.Item1, reason = f.Item2 }),
-            }, Json));
+                step.Select(s => new StepEdgeBleed(s.Upsampling, s.BleedPixels)).ToList(),
+                failures.Select(f => new QualityFailure(f.Item1, f.Item2)).ToList()), Json.Of<QualityReport>()));
             Console.WriteLine($"wrote {jsonPath}");
         }
         foreach (var (file, reason) in failures) Console.Error.WriteLine($"pdncolorize: skipped {file}: {reason}");
@@ -326,7 +304,7 @@ public static class QualityCommand
         var list = sizes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s =>
             double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v > 0 && v <= 256
                 ? v : throw new UsageException($"--pipeline takes megapixels in (0, 256]; got '{s}'.")).ToList();
-        var rows = new List<object>();
+        var rows = new List<PipelineQualityRow>();
         foreach (double mp in list)
         {
             int width = (int)Math.Round(Math.Sqrt(mp * 1e6 * 1.5)), height = (int)Math.Round(mp * 1e6 / width);
@@ -347,10 +325,10 @@ public static class QualityCommand
                 foreach (var t in timings)
                     Console.WriteLine($"  {t.Stage,-56} {t.Milliseconds,8:F0} ms  {t.NanosecondsPerPixel,6:F2} ns/pixel");
                 Console.WriteLine($"  host peak {peak:F0} MiB = {peak / imageMiB:F2} x the image's {imageMiB:F0} MiB of BGRA (process, runtime included)");
-                rows.Add(new { megapixels = mp, width, height, threads, strength, mode = label, upsampling = up.ToString(), report, stages = timings, host_peak_mib = peak, image_mib = imageMiB });
+                rows.Add(new PipelineQualityRow(mp, width, height, threads, strength, label, up.ToString(), report, timings, peak, imageMiB));
             }
         }
-        if (jsonPath is not null) File.WriteAllText(jsonPath, JsonSerializer.Serialize(rows, Json));
+        if (jsonPath is not null) File.WriteAllText(jsonPath, JsonSerializer.Serialize(rows, Json.Of<List<PipelineQualityRow>>()));
         return ExitCodes.Ok;
     }
 }

@@ -2,34 +2,27 @@ namespace PdnColorize.Core.Detail;
 
 /// <summary>
 /// Tiles of one axis: <see cref="Count"/> windows of <see cref="Extent"/> cells over a line of <see cref="Length"/>
-/// cells, neighbours overlapping by at least the asked overlap, and blend weights that form a partition of unity.
-/// Two layouts: spread evenly (the constructor; pure arithmetic, no per-tile arrays, so a line of a trillion cells
-/// costs nothing) or at explicit starts (<see cref="FromStarts"/>: a placement that looked at the image, see
-/// <see cref="SeamPlacement"/>).
+/// cells, spread evenly with neighbours overlapping by at least the asked overlap, and blend weights that form a
+/// partition of unity. Pure arithmetic, no per-tile arrays, so a line of a trillion cells costs nothing.
 /// </summary>
 /// <remarks>
 /// Tile i covers [Start(i), Start(i) + Extent). Tiles 0 and Count-1 touch the ends. Between tiles i and i+1 a
 /// raised-cosine ramp of <see cref="RampAfter"/>(i) cells sits in the middle of their overlap: tile i+1 fades in as
 /// r(t) = (1 - cos(pi t)) / 2 while tile i fades out as 1 - r(t). Ramps of different pairs never meet, so at every
 /// cell at most two tiles have weight and their weights add to one; outside ramps one tile has weight 1.
-/// Evenly spread: the steps between starts differ by at most one cell and every pair has the same ramp, at most the
-/// smallest step - 1. Explicit starts: no cell lies in three tiles (Start(i+2) &gt;= End(i)), which keeps each pair's
-/// ramp apart from the next pair's whatever its length, so each pair hands over across its own overlap.
+/// The steps between starts differ by at most one cell and every pair has the same ramp, as long as the overlaps allow
+/// (two tiles: their whole overlap; more: at most the smallest step - 1, so ramps of different pairs never meet).
 /// </remarks>
 public sealed class AxisTiling
 {
-    private readonly long _span;      // Length - Extent, spread over Count - 1 steps (evenly spread)
-    private readonly long[]? _starts; // explicit starts, or null when evenly spread
-    private readonly int[]? _ramps;   // explicit starts: ramp length of each pair
+    private readonly long _span; // Length - Extent, spread over Count - 1 steps
 
     /// <summary>Tiles spread evenly, as few as the asked overlap allows.</summary>
-    /// <param name="maxRamp">The longest hand-over ramp; null = as long as the overlaps allow.</param>
-    public AxisTiling(long length, int tile, int overlap, int? maxRamp = null)
+    public AxisTiling(long length, int tile, int overlap)
     {
         Validate(length, tile, overlap);
         Length = length;
         AskedOverlap = overlap;
-        MaxRamp = maxRamp;
         if (length <= tile)
         {
             Extent = (int)length;
@@ -47,48 +40,6 @@ public sealed class AxisTiling
         long minStep = _span / (Count - 1);               // steps are floor or ceil of span / (Count - 1)
         long minOverlap = tile - CeilDiv(_span, Count - 1);
         Ramp = Count == 2 ? (int)minOverlap : (int)Math.Max(0, Math.Min(minOverlap, minStep - 1));
-        if (maxRamp is { } cap) Ramp = Math.Min(Ramp, Math.Max(1, cap));
-    }
-
-    private AxisTiling(long length, int extent, int overlap, int? maxRamp, long[] starts, int[] ramps)
-    {
-        Length = length;
-        Extent = extent;
-        AskedOverlap = overlap;
-        MaxRamp = maxRamp;
-        Count = starts.Length;
-        _span = length - extent;
-        _starts = starts;
-        _ramps = ramps;
-        Ramp = ramps.Length == 0 ? 0 : ramps.Min();
-    }
-
-    /// <summary>
-    /// Tiles at the given starts. The layout must keep the invariants the blend relies on, else this throws: first
-    /// start 0, last start Length - Extent, starts increasing, every pair overlapping by at least
-    /// <paramref name="overlap"/>, no cell in three tiles. Each pair hands over across its whole overlap (at most
-    /// <paramref name="maxRamp"/> cells).
-    /// </summary>
-    public static AxisTiling FromStarts(long length, int tile, int overlap, IReadOnlyList<long> starts, int? maxRamp = null)
-    {
-        Validate(length, tile, overlap);
-        int extent = (int)Math.Min(length, tile);
-        if (starts.Count == 0) throw new ArgumentException("a tiling needs at least one tile", nameof(starts));
-        if (starts[0] != 0) throw new ArgumentException($"the first tile must start at 0; got {starts[0]}", nameof(starts));
-        if (starts[^1] != length - extent)
-            throw new ArgumentException($"the last tile must end at {length}; it ends at {starts[^1] + extent}", nameof(starts));
-        var ramps = new int[starts.Count - 1];
-        for (int i = 0; i + 1 < starts.Count; i++)
-        {
-            long step = starts[i + 1] - starts[i];
-            if (step <= 0) throw new ArgumentException($"starts must increase; tile {i + 1} starts at {starts[i + 1]} after {starts[i]}", nameof(starts));
-            long shared = extent - step;
-            if (shared < overlap) throw new ArgumentException($"tiles {i} and {i + 1} overlap by {shared} < {overlap}", nameof(starts));
-            if (i + 2 < starts.Count && starts[i + 2] < starts[i] + extent)
-                throw new ArgumentException($"tile {i + 2} starts inside tile {i}: a cell would lie in three tiles", nameof(starts));
-            ramps[i] = (int)Math.Max(0, maxRamp is { } cap ? Math.Min(shared, Math.Max(1, cap)) : shared);
-        }
-        return new AxisTiling(length, extent, overlap, maxRamp, starts.ToArray(), ramps);
     }
 
     /// <summary>Cells on the axis.</summary>
@@ -102,20 +53,13 @@ public sealed class AxisTiling
     /// <summary>The overlap asked for; the real overlap of every pair is at least this.</summary>
     public int AskedOverlap { get; }
 
-    /// <summary>The cap on ramp lengths this tiling was made with (null: the whole overlap).</summary>
-    public int? MaxRamp { get; }
-
-    /// <summary>True when the tiles sit at explicit starts rather than evenly spread.</summary>
-    public bool IsPlaced => _starts is not null;
-
-    /// <summary>The shortest hand-over ramp of any pair (0 when there is one tile).</summary>
+    /// <summary>The hand-over ramp of every pair (0 when there is one tile).</summary>
     public int Ramp { get; }
 
-    /// <summary>First cell of tile i (evenly spread: round(i * (Length - Extent) / (Count - 1))).</summary>
+    /// <summary>First cell of tile i: round(i * (Length - Extent) / (Count - 1)).</summary>
     public long Start(int i)
     {
         if ((uint)i >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(i));
-        if (_starts is not null) return _starts[i];
         if (Count == 1) return 0;
         long d = Count - 1;
         return (long)(((Int128)2 * i * _span + d) / (2 * d)); // rounded, exact for any length
@@ -130,7 +74,7 @@ public sealed class AxisTiling
     public int RampAfter(int i)
     {
         if ((uint)i >= (uint)(Count - 1)) throw new ArgumentOutOfRangeException(nameof(i));
-        return _ramps is not null ? _ramps[i] : Ramp;
+        return Ramp;
     }
 
     /// <summary>First cell of the ramp between tiles i and i+1 (centred in their overlap).</summary>
@@ -141,7 +85,7 @@ public sealed class AxisTiling
     {
         if (x < 0 || x >= Length) throw new ArgumentOutOfRangeException(nameof(x));
         if (Count == 1) return (0, 0);
-        // last = the last tile starting at or before x (starts increase in both layouts): binary search.
+        // last = the last tile starting at or before x (starts increase): binary search.
         int lo = 0, hi = Count - 1;
         while (lo < hi)
         {

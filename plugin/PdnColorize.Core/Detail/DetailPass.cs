@@ -7,7 +7,7 @@ using PdnColorize.Core.Resampling;
 namespace PdnColorize.Core.Detail;
 
 /// <summary>
-/// DESIGN.md step 5: the region's L* at the detail scale, cut into overlapping tiles, run through the model in
+/// Step 5 of a run (docs/architecture.md): the region's L* at the detail scale, cut into overlapping tiles, run through the model in
 /// batches, each tile's chroma harmonised to the global pass, blended with raised-cosine weights that sum to 1.
 /// Everything here lives on the detail grid (at most DetailScale * S on the long side), never at full resolution.
 /// </summary>
@@ -60,7 +60,7 @@ public static class DetailPass
         var ta = new float[tileCells]; var tb = new float[tileCells];
         var tga = new float[tileCells]; var tgb = new float[tileCells];
         var wx = new float[ex]; var wy = new float[ey];
-        var scratch = tuning.SplitAfterBlend ? [] : new float[2 * tileCells];
+        var scratch = new float[2 * tileCells];
         var inference = TimeSpan.Zero;
 
         int tiles = plan.TileCount;
@@ -93,12 +93,11 @@ public static class DetailPass
                     globalA.AsSpan((tile.Y + y) * gw + tile.X, ex).CopyTo(tga.AsSpan(y * ex, ex));
                     globalB.AsSpan((tile.Y + y) * gw + tile.X, ex).CopyTo(tgb.AsSpan(y * ex, ex));
                 }
-                // The affine fit is per tile by nature. The frequency split is linear: per tile (default) or once on
-                // the blended grid below; the two measured within 0.01 of each other in seam score and drift except
-                // on Garden (seam 1.29 per tile, 1.34 blended), so the design's per-tile form stays.
+                // Per tile: the affine fit by nature; the frequency split measured as well as splitting once on the
+                // blended grid, and better on Garden (seam 1.29 against 1.34; docs/quality.md).
                 if (harmonization == ChromaHarmonization.AffineFit)
                     Harmonizer.AffineFit(ta, tb, tga, tgb, tileCells, tuning.AffineRidge);
-                else if (harmonization == ChromaHarmonization.FrequencySplit && !tuning.SplitAfterBlend)
+                else if (harmonization == ChromaHarmonization.FrequencySplit)
                     Harmonizer.FrequencySplit(ta, tb, tga, tgb, ex, ey, sigma, scratch);
                 observer?.Harmonised(plan, tx, ty, ta, tb);
                 plan.X.Weights(tx, wx);
@@ -118,19 +117,6 @@ public static class DetailPass
                         rowB[x] += wxy * srcB[x];
                     }
                 }
-            }
-        }
-        if (harmonization == ChromaHarmonization.FrequencySplit && tuning.SplitAfterBlend)
-        {
-            var pool = System.Buffers.ArrayPool<float>.Shared;
-            var grid = pool.Rent((int)(2 * cells));
-            try
-            {
-                Harmonizer.FrequencySplit(fusedA, fusedB, globalA, globalB, gw, gh, sigma, grid);
-            }
-            finally
-            {
-                pool.Return(grid);
             }
         }
         BorderFade.Apply(fusedA, fusedB, globalA, globalB, gw, gh, tuning.BorderFade);

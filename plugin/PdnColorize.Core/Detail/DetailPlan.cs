@@ -44,11 +44,7 @@ public sealed record DetailPlan(
     public IReadOnlyList<double> RampCentresY => Centres(Y, Region.Y, Region.Height, GridHeight);
 
     public override string ToString() =>
-        $"{TileCount} tiles ({X.Count}x{Y.Count}) of {X.Extent}x{Y.Extent} on a {GridWidth}x{GridHeight} grid, overlap >= {X.AskedOverlap}, batch {Batch}" +
-        (X.IsPlaced || Y.IsPlaced ? $", placed at x {Starts(X)}, y {Starts(Y)}" : "");
-
-    private static string Starts(AxisTiling axis) =>
-        string.Join(" ", Enumerable.Range(0, Math.Min(axis.Count, 16)).Select(i => axis.Start(i))) + (axis.Count > 16 ? " ..." : "");
+        $"{TileCount} tiles ({X.Count}x{Y.Count}) of {X.Extent}x{Y.Extent} on a {GridWidth}x{GridHeight} grid, overlap >= {X.AskedOverlap}, batch {Batch}";
 
     private static List<double> Edges(AxisTiling axis, int origin, int pixels, int cells)
     {

@@ -3,7 +3,7 @@ using PdnColorize.Core.Resampling;
 namespace PdnColorize.Core.Detail;
 
 /// <summary>
-/// Ties one tile's chroma to the global pass over the same cells (DESIGN.md step 5), in place.
+/// Ties one tile's chroma to the global pass over the same cells (docs/architecture.md, step 5), in place.
 /// <list type="bullet">
 /// <item><see cref="FrequencySplit"/>: tile + lowpass(global - tile). Where the tile and the global pass agree at
 /// low frequency nothing changes; where the tile tells another colour story (a sky gray in one tile, blue in the

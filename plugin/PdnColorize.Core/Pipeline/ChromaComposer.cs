@@ -7,7 +7,7 @@ using PdnColorize.Core.Resampling;
 namespace PdnColorize.Core.Pipeline;
 
 /// <summary>
-/// DESIGN.md steps 6-8: the ab grid upsampled to full resolution, merged with the source's own L*, strength applied,
+/// Steps 6-8 of a run (docs/architecture.md): the ab grid upsampled to full resolution, merged with the source's own L*, strength applied,
 /// Lab -> sRGB, written by selection coverage with alpha kept. Streams rows in bands, so memory stays a few rows.
 /// </summary>
 public static class ChromaComposer

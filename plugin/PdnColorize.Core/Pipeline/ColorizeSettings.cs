@@ -2,7 +2,7 @@ namespace PdnColorize.Core.Pipeline;
 
 public enum DetailMode { Auto, Global, Fine }
 
-/// <summary>How the model's low-resolution chroma is brought to full resolution (DESIGN.md step 6).</summary>
+/// <summary>How the model's low-resolution chroma is brought to full resolution (docs/architecture.md, step 6).</summary>
 public enum ChromaUpsampling
 {
     /// <summary>Each pixel takes its grid cell's chroma (official DDColor).</summary>
@@ -14,7 +14,7 @@ public enum ChromaUpsampling
     Guided,
 }
 
-/// <summary>How each detail tile's chroma is made consistent with the global pass (DESIGN.md step 5).</summary>
+/// <summary>How each detail tile's chroma is made consistent with the global pass (docs/architecture.md, step 5).</summary>
 public enum ChromaHarmonization
 {
     /// <summary>Low frequencies from the global pass, high frequencies from the tile: tile + blur(global - tile).</summary>
@@ -54,12 +54,6 @@ public sealed record ColorizeSettings
     /// <summary>Overlap of neighbouring detail tiles in grid cells; null = a tile's side / 8.</summary>
     public int? TileOverlap { get; init; }
 
-    /// <summary>
-    /// The global pass's input shape when the detail pass tiles: Auto = the tiles' shape on a GPU where only the batch
-    /// differs (one shape per job for fixed-size models), its own otherwise; Tiles pads dynamic models' grids too.
-    /// </summary>
-    public GlobalPassShape GlobalShape { get; init; } = GlobalPassShape.Auto;
-
     /// <summary>Threads for the full-resolution passes; 0 = all cores.</summary>
     public int Threads { get; init; }
 
@@ -70,7 +64,6 @@ public sealed record ColorizeSettings
         if (MinContextPixels < 0) throw new ArgumentOutOfRangeException(nameof(MinContextPixels));
         if (ModelSize is { } s && (s < 32 || s > 4096)) throw new ArgumentOutOfRangeException(nameof(ModelSize), $"model size must lie in 32..4096; got {s}");
         if (!(DetailScale >= 1 && DetailScale <= 16)) throw new ArgumentOutOfRangeException(nameof(DetailScale), $"detail scale must lie in 1..16; got {DetailScale}");
-        if (!Enum.IsDefined(GlobalShape)) throw new ArgumentOutOfRangeException(nameof(GlobalShape), $"unknown global pass shape {(int)GlobalShape}");
         if (TileOverlap is < 0) throw new ArgumentOutOfRangeException(nameof(TileOverlap), $"tile overlap must be 0 or more; got {TileOverlap}");
     }
 }

@@ -24,24 +24,18 @@ public sealed class Colorizer(IChromaModel model)
     /// <summary>
     /// The model's chroma for the region: the global pass, and the detail pass when <see cref="ColorizeSettings.Detail"/>
     /// asks for it (Auto: when the region is much larger than the model and memory allows). The field's
-    /// <see cref="ChromaField.Detail"/> says what ran and why.
+    /// <see cref="ChromaField.Detail"/> says what ran and why. Steps 2-5 of a run (docs/architecture.md).
     /// </summary>
     public ChromaField Predict(BgraImage source, SelectionMask? mask, ColorizeSettings settings, CancellationToken cancellation = default)
     {
         settings.Validate();
         Tuning.Validate();
-        var roi = RegionPlanner.RegionOfInterest(source.Bounds, mask?.Bounds, settings.ContextMargin, settings.MinContextPixels);
-        if (!source.Bounds.Contains(roi) || roi.IsEmpty) throw new ArgumentException($"region {roi} is not inside the image");
-        int size = settings.ModelSize is { } s ? Math.Max(32, (s + 16) / 32 * 32) : Model.PreferredSize;
-        // Where a change of input shape costs a set-up (GPU), a dynamic model's tiles take the global grid's shape, so
-        // the global pass only fills their batch and the whole job runs at one shape (GlobalCanvas says why); not for
-        // grids longer than 2:1 (a panorama, a tall selection), whose tiles would see too little across.
-        var globalGrid = RegionPlanner.GlobalGrid(roi, size, Model.DynamicSize);
-        var tileShape = GlobalCanvas.TilesTakeGlobalGrid(settings.GlobalShape, Model) &&
-                        2 * Math.Min(globalGrid.Width, globalGrid.Height) >= Math.Max(globalGrid.Width, globalGrid.Height)
-            ? globalGrid
-            : ((int, int)?)null;
-        var decision = DetailPlanner.Decide(roi, size, Model.DynamicSize, settings, Capacity, tuning: Tuning, tileShape: tileShape);
+        var region = RegionPlanner.RegionOfInterest(source.Bounds, mask?.Bounds, settings.ContextMargin, settings.MinContextPixels);
+        if (!source.Bounds.Contains(region) || region.IsEmpty) throw new ArgumentException($"region {region} is not inside the image");
+        int size = ModelSize(settings);
+        var globalGrid = RegionPlanner.GlobalGrid(region, size, Model.DynamicSize);
+        var tileShape = GlobalCanvas.TileShape(Tuning.GlobalShape, Model, globalGrid);
+        var decision = DetailPlanner.Decide(region, size, Model.DynamicSize, settings, Capacity, tileShape: tileShape);
         var report = new DetailReport(settings.Detail, decision.Chosen, decision.Reason)
         {
             Plan = decision.Plan,
@@ -49,26 +43,14 @@ public sealed class Colorizer(IChromaModel model)
         };
 
         ChromaField field;
-        if (decision.Plan is not { } evenPlan)
+        if (decision.Plan is { } plan)
         {
-            field = GlobalChromaPass.Run(source, roi, Model, size, cancellation);
+            (field, var tileTime, var canvas) = GlobalThenDetail(source, region, globalGrid, plan, settings.Harmonization, cancellation);
+            report = report with { TileInferenceTime = tileTime, GlobalCanvas = canvas };
         }
         else
         {
-            var (globalL, detailL) = GlobalChromaPass.DownsampledLightness(source, roi, globalGrid, (evenPlan.GridWidth, evenPlan.GridHeight), cancellation);
-            // The planner spreads tiles evenly without seeing the image; now that L* is on the grid they may move.
-            var plan = SeamPlacement.Apply(evenPlan, Tuning.Placement, detailL, Tuning.PlacementSlack, Tuning.PlacementSeed);
-            // On a GPU the global pass runs at the tiles' shape where that needs no padding: one input shape for the
-            // whole job (GlobalCanvas says why).
-            var canvas = GlobalCanvas.For(settings.GlobalShape, plan, globalGrid.Width, globalGrid.Height, Model, Tuning.CanvasPadding);
-            var global = GlobalChromaPass.FromLightness(globalL, globalGrid.Width, globalGrid.Height, roi, Model, cancellation, canvas);
-            var fine = DetailPass.Run(plan, detailL, global, Model, settings.Harmonization, Tuning, cancellation, TileObserver);
-            field = new ChromaField(roi, plan.GridWidth, plan.GridHeight, fine.A, fine.B, Model.Description)
-            {
-                InferenceTime = global.InferenceTime + fine.Inference,
-                Guide = detailL,
-            };
-            report = report with { Plan = plan, TileInferenceTime = fine.Inference, GlobalCanvas = canvas };
+            field = GlobalChromaPass.Run(source, region, Model, size, cancellation);
         }
         return field with
         {
@@ -77,6 +59,29 @@ public sealed class Colorizer(IChromaModel model)
             GuidedForm = Tuning.GuidedForm,
             Detail = report,
         };
+    }
+
+    /// <summary>The global pass's size: the asked size rounded to a multiple of 32 (at least 32), else the model's own.</summary>
+    private int ModelSize(ColorizeSettings settings) =>
+        settings.ModelSize is { } s ? Math.Max(32, (s + 16) / 32 * 32) : Model.PreferredSize;
+
+    /// <summary>
+    /// L* on both grids in one full-resolution pass, the global pass (on a GPU at the tiles' shape where that needs no
+    /// padding: one input shape for the whole job, <see cref="GlobalCanvas"/>), then the tiles harmonised to it.
+    /// </summary>
+    private (ChromaField Field, TimeSpan TileInference, GlobalCanvas? Canvas) GlobalThenDetail(BgraImage source, PixelRect region, (int Width, int Height) globalGrid, DetailPlan plan,
+        ChromaHarmonization harmonization, CancellationToken cancellation)
+    {
+        var (globalL, detailL) = GlobalChromaPass.DownsampledLightness(source, region, globalGrid, (plan.GridWidth, plan.GridHeight), cancellation);
+        var canvas = GlobalCanvas.For(Tuning.GlobalShape, plan, globalGrid.Width, globalGrid.Height, Model);
+        var global = GlobalChromaPass.FromLightness(globalL, globalGrid.Width, globalGrid.Height, region, Model, cancellation, canvas);
+        var fine = DetailPass.Run(plan, detailL, global, Model, harmonization, Tuning, cancellation, TileObserver);
+        var field = new ChromaField(region, plan.GridWidth, plan.GridHeight, fine.A, fine.B, Model.Description)
+        {
+            InferenceTime = global.InferenceTime + fine.Inference,
+            Guide = detailL,
+        };
+        return (field, fine.Inference, canvas);
     }
 
     public void Compose(BgraImage source, BgraImage destination, ChromaField chroma, SelectionMask? mask,

@@ -3,7 +3,7 @@ using PdnColorize.Core.Model;
 
 namespace PdnColorize.Core.Pipeline;
 
-/// <summary>Which input shape the global pass runs at when the detail pass tiles (DESIGN.md steps 4-5).</summary>
+/// <summary>Which input shape the global pass runs at when the detail pass tiles (docs/architecture.md, steps 4-5).</summary>
 public enum GlobalPassShape
 {
     /// <summary>
@@ -32,32 +32,17 @@ public enum GlobalPassShape
 }
 
 /// <summary>
-/// How the global pass's input is extended past its grid to fill the canvas. Reflection is the default: it continues
-/// the photo with its own content, so the canvas holds about the same mix of tones as the photo, while repeated edges
-/// add a band of streaks, which the model colours as one more region and which then weighs in its global context (the
-/// embedded model's attention layers, DDColor's colour queries). Measured on the CPU (six 2560x1600 photos, the grid at
-/// the top-left corner): drift against the unpadded pass 2.27 ΔE2000 mean with reflection, 2.87 with edges, in a
-/// 256 x 256 canvas; 4.16 and 6.11 in a 512 x 512 one. A centred grid (offsets multiples of 32) was worse (3.53 / 6.50).
-/// </summary>
-public enum CanvasPadding
-{
-    /// <summary>Mirrored about the last row and column (without repeating them), again and again for a canvas more
-    /// than twice the grid.</summary>
-    Reflect,
-
-    /// <summary>The last row and column repeated (as a short detail tile is filled).</summary>
-    Edge,
-}
-
-/// <summary>
 /// The global pass run at the detail tiles' input shape, so that a tiled job on a GPU runs the model at one shape
 /// (B x 3 x H x W) from the first tile to the last photo of a batch: ONNX Runtime's CUDA EP sets its convolutions up
 /// again for every new input shape (H200, embedded model: 378 ms for a run right after another shape against 2.3 ms;
 /// docs/performance.md), and a tiled job would otherwise switch between its global grid at batch 1 and its tiles
 /// twice per photo (H200, DDColor-tiny: 2.9 s for a batch of 8 tiles right after a global pass at batch 1). The global
 /// grid (gw x gh) is placed at the canvas's top-left corner, so the model's stride lattice stays where it was on the
-/// grid, the rest of the canvas is padded (<see cref="Padding"/>), the batch is filled with copies of it, and only the
-/// real region of the first output is kept. Images of a batch are independent, so where no padding is needed the
+/// grid, the rest of the canvas is mirrored, the batch is filled with copies of it, and only the real region of the
+/// first output is kept. Mirroring (without repeating the last row and column) continues the photo with its own
+/// content, so the canvas holds about the same mix of tones; repeated edges add a band of streaks that the model
+/// colours as one more region (drift against the unpadded pass, CPU, six 2560x1600 photos: 2.27 ΔE2000 mirrored,
+/// 2.87 repeated in a 256 x 256 canvas; docs/performance.md). Images of a batch are independent, so where no padding is needed the
 /// result is the unpadded pass's, up to the rounding of another batch size's kernels (<see cref="GlobalPassShape.Auto"/>
 /// keeps to that).
 /// <para>
@@ -70,8 +55,18 @@ public enum CanvasPadding
 /// <param name="Batch">Images per run: the tiles' batch as one engine run carries it (<see cref="IChromaModel.RunBatch"/>).</param>
 /// <param name="GridWidth">The global grid placed in the canvas.</param>
 /// <param name="GridHeight">The global grid placed in the canvas.</param>
-public sealed record GlobalCanvas(int Width, int Height, int Batch, int GridWidth, int GridHeight, CanvasPadding Padding)
+public sealed record GlobalCanvas(int Width, int Height, int Batch, int GridWidth, int GridHeight)
 {
+    /// <summary>
+    /// The shape a dynamic model's detail tiles take for this job: the global grid's, where
+    /// <see cref="TilesTakeGlobalGrid"/> says so and the grid is no longer than 2:1 (a panorama's or a tall selection's
+    /// tiles would see too little across); null = the device's square tiles.
+    /// </summary>
+    public static (int Width, int Height)? TileShape(GlobalPassShape shape, IChromaModel model, (int Width, int Height) globalGrid) =>
+        TilesTakeGlobalGrid(shape, model) && 2 * Math.Min(globalGrid.Width, globalGrid.Height) >= Math.Max(globalGrid.Width, globalGrid.Height)
+            ? globalGrid
+            : null;
+
     /// <summary>
     /// Whether a dynamic model's detail tiles should take the global grid's shape for this job (<see cref="GlobalGrid"/>,
     /// or <see cref="GlobalPassShape.Auto"/> where shape changes cost). The planner still checks that the device's
@@ -86,8 +81,7 @@ public sealed record GlobalCanvas(int Width, int Height, int Batch, int GridWidt
     /// no tiles, the CPU, padding that Auto does not do, a grid larger than the tiles' input (it cannot be placed),
     /// or a canvas that would be the global grid at batch 1 anyway (a fixed-size model whose batch is 1).
     /// </summary>
-    public static GlobalCanvas? For(GlobalPassShape shape, DetailPlan? plan, int gridWidth, int gridHeight, IChromaModel model,
-        CanvasPadding padding)
+    public static GlobalCanvas? For(GlobalPassShape shape, DetailPlan? plan, int gridWidth, int gridHeight, IChromaModel model)
     {
         if (gridWidth < 1 || gridHeight < 1) throw new ArgumentOutOfRangeException(nameof(gridWidth), $"the global grid {gridWidth}x{gridHeight} is empty");
         if (plan is null || shape == GlobalPassShape.Own) return null;
@@ -97,7 +91,7 @@ public sealed record GlobalCanvas(int Width, int Height, int Batch, int GridWidt
         if (gridWidth > plan.InputWidth || gridHeight > plan.InputHeight) return null;
         int batch = Math.Max(1, model.RunBatch(plan.Batch));
         if (batch == 1 && sameSize) return null;
-        return new GlobalCanvas(plan.InputWidth, plan.InputHeight, batch, gridWidth, gridHeight, padding);
+        return new GlobalCanvas(plan.InputWidth, plan.InputHeight, batch, gridWidth, gridHeight);
     }
 
     /// <summary>True when the canvas is larger than the grid (the model sees padding; its colours may change).</summary>
@@ -139,11 +133,11 @@ public sealed record GlobalCanvas(int Width, int Height, int Batch, int GridWidt
     private int Source(int i, int n)
     {
         if (i < n) return i;
-        if (Padding == CanvasPadding.Edge || n == 1) return n - 1;
+        if (n == 1) return 0;
         int period = 2 * (n - 1), k = i % period; // mirror without repeating the edge: ... c d | c b a b c d | c b a ...
         return k < n ? k : period - k;
     }
 
     public override string ToString() =>
-        Padded ? $"{Batch}x{Width}x{Height} ({GridWidth}x{GridHeight} {(Padding == CanvasPadding.Reflect ? "reflect" : "edge")}-padded)" : $"{Batch}x{Width}x{Height}";
+        Padded ? $"{Batch}x{Width}x{Height} ({GridWidth}x{GridHeight} reflect-padded)" : $"{Batch}x{Width}x{Height}";
 }

@@ -8,7 +8,7 @@ using PdnColorize.Core.Resampling;
 namespace PdnColorize.Core.Pipeline;
 
 /// <summary>
-/// DESIGN.md steps 3-4: L* of the region, area-resampled to the model grid while streaming rows, fed as the gray
+/// Steps 3-4 of a run (docs/architecture.md): L* of the region, area-resampled to the model grid while streaming rows, fed as the gray
 /// sRGB image of L (a = b = 0) exactly as DDColor's own pipeline does; returns the clamped ab grid.
 /// </summary>
 public static class GlobalChromaPass

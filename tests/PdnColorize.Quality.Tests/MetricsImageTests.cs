@@ -1,9 +1,9 @@
 using PdnColorize.Core.Color;
-using PdnColorize.Core.Metrics;
+using PdnColorize.Quality.Metrics;
 using PdnColorize.Core.Pixels;
 using PdnColorize.Tests.Shared;
 
-namespace PdnColorize.Core.Tests;
+namespace PdnColorize.Quality.Tests;
 
 public sealed class MetricsImageTests
 {

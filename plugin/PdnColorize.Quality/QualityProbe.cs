@@ -1,10 +1,11 @@
 using System.Diagnostics;
-using PdnColorize.Core.Metrics;
+using PdnColorize.Core.Detail;
+using PdnColorize.Quality.Metrics;
 using PdnColorize.Core.Model;
 using PdnColorize.Core.Pipeline;
 using PdnColorize.Core.Pixels;
 
-namespace PdnColorize.Core.Detail;
+namespace PdnColorize.Quality;
 
 /// <summary>Scores of one composed result.</summary>
 /// <param name="DeltaE2000">Mean CIEDE2000 against the original colour photo.</param>
@@ -16,7 +17,7 @@ namespace PdnColorize.Core.Detail;
 /// lattices (JPEG blocks, the model's strides) give those lines without any tiles. Seam / SeamOfGlobal is the part the
 /// tiles add.</param>
 /// <param name="OverlapDisagreement">Fine only: mean |ab_A - ab_B| of two harmonised tiles over the cells where both
-/// have blend weight (<see cref="Detail.OverlapDisagreement"/>), in ab units on the detail grid; the same for every
+/// have blend weight (<see cref="Quality.OverlapDisagreement"/>), in ab units on the detail grid; the same for every
 /// upsampling of one fine run.</param>
 public sealed record ResultScores(
     string Mode, string Harmonization, string Upsampling,
@@ -48,7 +49,7 @@ public sealed record PhotoQuality(
 
 /// <summary>
 /// The measurements behind docs/quality.md: a colour photo is made gray (L* kept, a* = b* = 0), colourised in
-/// global and fine mode with every harmonisation and upsampling, and scored: seam score (DESIGN.md), drift of fine
+/// global and fine mode with every harmonisation and upsampling, and scored: seam score (docs/architecture.md), drift of fine
 /// against global, CIEDE2000 and edge ab error against the original; plus the model-free oracle of each upsampler.
 /// </summary>
 public sealed class QualityProbe(IChromaModel model)

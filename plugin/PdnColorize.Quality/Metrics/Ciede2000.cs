@@ -1,4 +1,4 @@
-namespace PdnColorize.Core.Metrics;
+namespace PdnColorize.Quality.Metrics;
 
 /// <summary>
 /// The CIEDE2000 colour difference (CIE 142-2001) with kL = kC = kH = 1, as written out step by step in

@@ -3,7 +3,7 @@ using PdnColorize.Core.Model;
 using PdnColorize.Core.Pipeline;
 using PdnColorize.Core.Pixels;
 
-namespace PdnColorize.Core.Diagnostics;
+namespace PdnColorize.Quality;
 
 /// <summary>One measured pass of the CPU-side pipeline, per pixel of the image.</summary>
 public sealed record PipelineTiming(string Stage, double Milliseconds, double NanosecondsPerPixel);

@@ -1,7 +1,6 @@
-using PdnColorize.Core.Color;
 using PdnColorize.Core.Pixels;
 
-namespace PdnColorize.Core.Metrics;
+namespace PdnColorize.Core.Color;
 
 /// <summary>How much colour a photo already holds, in CIELAB chroma.</summary>
 /// <param name="MeanChroma">Mean C*ab = sqrt(a*^2 + b*^2).</param>

@@ -1,6 +1,6 @@
-using PdnColorize.Core.Metrics;
+using PdnColorize.Quality.Metrics;
 
-namespace PdnColorize.Core.Tests;
+namespace PdnColorize.Quality.Tests;
 
 public sealed class MetricsCiede2000Tests
 {

@@ -1,7 +1,7 @@
 using PdnColorize.Core.Color;
 using PdnColorize.Core.Pixels;
 
-namespace PdnColorize.Core.Metrics;
+namespace PdnColorize.Quality.Metrics;
 
 /// <summary>The seam score of one image and the numbers behind it.</summary>
 /// <param name="Score">Near / Elsewhere; 1.0 = seams invisible to this measure.</param>
@@ -10,7 +10,7 @@ namespace PdnColorize.Core.Metrics;
 public readonly record struct SeamMeasure(double Score, double Near, double Elsewhere, long NearPixels, long ElsewherePixels);
 
 /// <summary>
-/// DESIGN.md's seam score: mean |grad ab| on pixels within <c>band</c> px of internal tile borders divided by mean
+/// The seam score (docs/architecture.md): mean |grad ab| on pixels within <c>band</c> px of internal tile borders divided by mean
 /// |grad ab| elsewhere in the region. |grad ab| = sqrt(da/dx^2 + da/dy^2 + db/dx^2 + db/dy^2) with forward
 /// differences of CIE a*, b* (from the 8-bit result). A pixel is near a vertical line at x = p when its centre
 /// x + 0.5 lies within <c>band</c> of p (so 4 columns for band 2); lines are in image pixels and may be fractional.

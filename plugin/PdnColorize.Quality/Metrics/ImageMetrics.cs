@@ -2,7 +2,7 @@ using System.Numerics.Tensors;
 using PdnColorize.Core.Color;
 using PdnColorize.Core.Pixels;
 
-namespace PdnColorize.Core.Metrics;
+namespace PdnColorize.Quality.Metrics;
 
 /// <summary>The full-reference scores of one image against its ground truth (see <see cref="ImageMetrics.Compare"/>).</summary>
 /// <param name="DeltaE2000">Mean CIEDE2000 over all pixels.</param>

@@ -2,17 +2,17 @@ using PdnColorize.Core.Color;
 using PdnColorize.Core.Pixels;
 using PdnColorize.Core.Resampling;
 
-namespace PdnColorize.Core.Metrics;
+namespace PdnColorize.Quality.Metrics;
 
 /// <summary>
-/// DESIGN.md's drift: how far the detail pass moves the colour story away from the global pass. Both images are
+/// Drift (docs/architecture.md): how far the detail pass moves the colour story away from the global pass. Both images are
 /// taken to CIE Lab, each plane blurred by a Gaussian of <c>sigma</c> px (three box passes of matching variance,
 /// clipped at the borders), and the mean CIEDE2000 between the blurred images is reported. Fine detail does not
 /// count; a tile that turned a blue sky gray does.
 /// </summary>
 public static class Drift
 {
-    /// <summary>The blur of DESIGN.md's "32 px Gaussian": sigma = 32 px.</summary>
+    /// <summary>The blur of the drift's "32 px Gaussian": sigma = 32 px.</summary>
     public const double DefaultSigma = 32;
 
     public static double Compute(BgraImage image, BgraImage reference, double sigma = DefaultSigma, PixelRect? region = null, int threads = 0) =>

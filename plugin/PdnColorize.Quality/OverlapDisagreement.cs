@@ -1,11 +1,6 @@
-namespace PdnColorize.Core.Detail;
+using PdnColorize.Core.Detail;
 
-/// <summary>Sees each tile's chroma after harmonisation, before it is blended (for measurements).</summary>
-public interface ITileObserver
-{
-    /// <param name="a">The tile's a* over its Extent x Extent cells, row-major; valid only during the call.</param>
-    void Harmonised(DetailPlan plan, int tx, int ty, ReadOnlySpan<float> a, ReadOnlySpan<float> b);
-}
+namespace PdnColorize.Quality;
 
 /// <summary>
 /// What a seam is made of, measured where it forms: the mean Euclidean |ab_A - ab_B| of two tiles (after

@@ -1,7 +1,7 @@
 using PdnColorize.Core.Color;
 using PdnColorize.Core.Pixels;
 
-namespace PdnColorize.Core.Metrics;
+namespace PdnColorize.Quality.Metrics;
 
 /// <summary>
 /// The black-and-white version of a colour image as the evaluation protocol defines it: each pixel keeps its L*

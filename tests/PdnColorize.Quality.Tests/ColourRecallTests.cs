@@ -1,7 +1,7 @@
-using PdnColorize.Core.Metrics;
+using PdnColorize.Quality.Metrics;
 using PdnColorize.Core.Pixels;
 
-namespace PdnColorize.Core.Tests;
+namespace PdnColorize.Quality.Tests;
 
 public sealed class ColourRecallTests
 {

@@ -4,7 +4,7 @@ using PdnColorize.Core.Pipeline;
 using PdnColorize.Core.Pixels;
 using PdnColorize.Core.Resampling;
 
-namespace PdnColorize.Core.Metrics;
+namespace PdnColorize.Quality.Metrics;
 
 /// <summary>Chroma error at the strongest luminance edges of a photo, and over all of it (mean Euclidean ab).</summary>
 public readonly record struct EdgeError(double AtEdges, double Overall, long EdgePixels);
