@@ -3,6 +3,7 @@ using PdnColorize.Core.Color;
 using PdnColorize.Core.Model;
 using PdnColorize.Core.Pipeline;
 using PdnColorize.Core.Pixels;
+using PdnColorize.Engines.Diagnostics;
 using PdnColorize.Imaging;
 
 namespace PdnColorize.Cli;
@@ -31,7 +32,15 @@ public sealed class ColorizeJob
     public ColorizeJob(PipelineRequest request) => _request = request;
 
     /// <summary>Loads (or returns) the model; throws ModelContractException when it is missing or malformed.</summary>
-    public IChromaModel Model => _model ??= OnnxChromaModel.Load(_request.Model, _request.Size, choice: _request.Engine, log: Console.Error.WriteLine);
+    public IChromaModel Model => _model ??= Load();
+
+    private IChromaModel Load()
+    {
+        // The engines say what their slow steps do; the SHA-256 check of a large model on first use says nothing itself.
+        var watch = new SilenceWatch(Console.Error.WriteLine);
+        using (watch.During("preparing the model (its checksum is verified on first use)"))
+            return OnnxChromaModel.Load(_request.Model, _request.Size, choice: _request.Engine, log: watch.Log);
+    }
 
     public ColorizeSettings Settings => _request.Settings;
 

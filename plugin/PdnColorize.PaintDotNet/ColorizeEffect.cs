@@ -40,6 +40,11 @@ public sealed unsafe class ColorizeEffect : PropertyBasedBitmapEffect
     protected override PropertyCollection OnCreatePropertyCollection()
     {
         object[] models = _session.Models.Count > 0 ? _session.Models.Select(m => (object)m.Id).ToArray() : [""];
+        // The dialog opens on the first model at Auto: start opening it now, so the first render finds it ready.
+        _session.PrepareModel(new EffectSettings { ModelId = (string)models[0] });
+        // IndirectUI cannot change a property's text while the dialog is open, so this line is computed once, as the
+        // dialog is built: it says "preparing ... (first use)" when the preparation just started has never finished in
+        // this process, and cannot say when it finishes.
         string runsOn = _session.DescribeExecution();
         return new PropertyCollection(new Property[]
         {
@@ -94,6 +99,8 @@ public sealed unsafe class ColorizeEffect : PropertyBasedBitmapEffect
                 Detail = (DetailMode)newToken.GetProperty<StaticListChoiceProperty>(Names.Detail)!.Value,
                 ContextMarginPercent = newToken.GetProperty<Int32Property>(Names.ContextMargin)!.Value,
             };
+            // Another model or precision starts its own preparation (and retires the previous one) before the render.
+            _session.PrepareModel(_settings);
         }
         base.OnSetToken(newToken);
     }
@@ -118,6 +125,7 @@ public sealed unsafe class ColorizeEffect : PropertyBasedBitmapEffect
         {
             _source?.Dispose();
             _source = null;
+            _session.Dispose(); // cancels a preparation still running and disposes what it made
         }
         base.OnDispose(disposing);
     }

@@ -92,6 +92,22 @@ public sealed class DescriptorCliTests : IDisposable
     }
 
     [Fact]
+    public void A_model_that_needs_the_adapter_says_so_once_on_first_use_and_not_when_cached()
+    {
+        string onnx = DescriptorFixtures.LabFromL(Path.Combine(Models, "fx-l100.onnx"));
+        string input = TwoGrays();
+        const string line = "adapting fx-l100.onnx (L100 -> lab-ab) to the internal contract (once; cached)";
+
+        var first = Run("colorize", input, "-o", _dir.File("a.png"), "--model", onnx, "--size", "64");
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Single(first.Stderr.Split('\n'), l => l.Trim() == line);
+
+        var again = Run("colorize", input, "-o", _dir.File("b.png"), "--model", onnx, "--size", "64");
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.DoesNotContain("adapting", again.Stderr);
+    }
+
+    [Fact]
     public void A_three_channel_model_without_a_manifest_is_refused_with_the_field_to_add()
     {
         string onnx = DescriptorFixtures.RgbOut(Path.Combine(_dir.Path, "colour-out.onnx"), 255);

@@ -63,6 +63,7 @@ public sealed class MemoryProfiler(CacheStore cache, IVramMeter meter, Action<st
         if (File.Exists(path) && CacheStore.IsIntact(path) && MemoryModel.FromJson(File.ReadAllText(path)) is { } cached)
             return new MemoryProfile(cached, [], true, 0);
 
+        _log($"measuring the GPU memory the model takes at {size}px ({ProbeWorks(signature, size).Count} probe runs; once per model and card; cached)");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         double idle = meter.PeakMiBDuring(() => { });
         var readings = new List<ProbeReading>();

@@ -1,4 +1,5 @@
 using PdnColorize.Engines.Caching;
+using PdnColorize.Engines.Diagnostics;
 
 namespace PdnColorize.Engines.Providers;
 
@@ -14,12 +15,16 @@ public sealed class EngineFactory
     private readonly Func<IReadOnlyList<string>> _compiledProviders;
     private readonly Func<ProviderKind, EngineRequest, ProviderSettings, ChromaSession> _open;
     private readonly Action<string> _log;
+    private readonly SilenceWatch _watch;
 
+    /// <param name="quietLimit">How long a step of opening may run silently before it says what it does (1 s).</param>
     public EngineFactory(CacheStore cache, Action<string>? log = null, SessionCache? sessions = null,
         Func<IReadOnlyList<string>>? compiledProviders = null,
-        Func<ProviderKind, EngineRequest, ProviderSettings, ChromaSession>? open = null)
+        Func<ProviderKind, EngineRequest, ProviderSettings, ChromaSession>? open = null, TimeSpan? quietLimit = null)
     {
-        _log = log ?? (_ => { });
+        // Every line goes through the watch, so a slow step stays quiet while something else was just said.
+        _watch = new SilenceWatch(log ?? (_ => { }), quietLimit);
+        _log = _watch.Log;
         Cache = cache;
         _sessions = sessions ?? SessionCache.Shared;
         _variants = new ModelVariants(cache, _log);
@@ -34,7 +39,10 @@ public sealed class EngineFactory
 
     public ChromaEngine Open(EngineRequest request)
     {
-        string sha = ModelFingerprint.Of(request.ModelPath);
+        string name = Path.GetFileName(request.ModelPath);
+        string sha;
+        using (_watch.During($"reading {name} (its checksum, once per process)"))
+            sha = ModelFingerprint.Of(request.ModelPath);
         var notes = new List<string>();
         var compiled = _compiledProviders();
 
@@ -64,7 +72,12 @@ public sealed class EngineFactory
             return settings with { MinShape = min, OptShape = opt, MaxShape = max };
         }
 
-        ChromaSession OpenAt(ProviderKind kind, Precision precision) => _open(kind, request, SettingsFor(kind, precision));
+        ChromaSession OpenAt(ProviderKind kind, Precision precision)
+        {
+            // ONNX Runtime optimises the graph (and allocates on the GPU) while it opens a session: seconds for a large model.
+            using (_watch.During($"opening {name} on {kind.Label()} at {precision.Label()}"))
+                return _open(kind, request, SettingsFor(kind, precision));
+        }
 
         var (session, attempts) = ProviderLadder.Climb(EngineChoices.Ladder(request.Device), kind =>
         {
@@ -96,6 +109,8 @@ public sealed class EngineFactory
             var key = new CacheKey(ModelFingerprint.Of(request.ModelPath), "trt", settings.Precision.ToString(), "-", Versions.Ort,
                 TensorRtVersion: "10", ComputeCapability: Gpu.Nvml.TryQuery(request.DeviceId)?.ComputeCapability);
             string engineDir = Cache.Folder(key);
+            if (!Directory.Exists(engineDir) || !Directory.EnumerateFileSystemEntries(engineDir).Any())
+                _log($"building the TensorRT engine for {Path.GetFileName(request.ModelPath)} at {settings.Precision.Label()} (once per model and card; cached)");
             settings = settings with { EngineCacheDirectory = engineDir };
             if (settings.Precision == Precision.Int8)
                 settings = settings with { Int8CalibrationTable = _variants.StageTensorRtTable(request.ModelPath, engineDir, request.CalibrationDirectory) };

@@ -8,6 +8,9 @@ public sealed record EffectServices(IModelProvider Models, IExecutionAdvisor Adv
     /// <summary>What the engine said during the last render (shown on the next dialog's Runs-on line).</summary>
     public RenderNotes LastRender { get; } = new();
 
+    /// <summary>The models opened so far in this process (the dialog's "first use" note is for the others).</summary>
+    public PreparedModels Prepared { get; } = new();
+
     private static readonly Lazy<EffectServices> Shared = new(() =>
         new EffectServices(new StoreModelProvider(), ProbeExecutionAdvisor.CreateDefault(), ChromaCache.Shared));
 

@@ -12,8 +12,12 @@ public interface IModelProvider
     /// <summary>Installed models, embedded ones first (the default model first of all).</summary>
     IReadOnlyList<ModelChoice> List();
 
-    /// <summary>Opens a model (empty id = the embedded default) for the planned device and precision.</summary>
-    IChromaModel Open(string modelId, ExecutionPlan plan);
+    /// <summary>
+    /// Opens a model (empty id = the embedded default) for the planned device and precision. The caller owns the
+    /// result: one that is <see cref="IDisposable"/> is disposed when no render will use it again.
+    /// </summary>
+    /// <param name="cancellation">Nobody wants the model any more: stop where the opening can stop.</param>
+    IChromaModel Open(string modelId, ExecutionPlan plan, CancellationToken cancellation = default);
 }
 
 /// <summary>Models from <see cref="ModelStore"/>, opened through Core's ONNX loader.</summary>
@@ -37,9 +41,15 @@ public sealed class StoreModelProvider(ModelStore? store = null) : IModelProvide
         return details.Count == 0 ? e.Manifest.Name : $"{e.Manifest.Name} ({string.Join(", ", details)})";
     }
 
-    public IChromaModel Open(string modelId, ExecutionPlan plan)
+    /// <remarks>
+    /// The sessions behind the model live in the engines' process-wide session cache (the next dialog reuses them),
+    /// so the model itself holds nothing to dispose. ONNX Runtime cannot stop a load or a conversion midway, so the
+    /// cancellation is honoured before the work starts.
+    /// </remarks>
+    public IChromaModel Open(string modelId, ExecutionPlan plan, CancellationToken cancellation = default)
     {
         NativeRuntime.EnsureLoaded();
+        cancellation.ThrowIfCancellationRequested();
         // The engines' ladder makes the final choice (and falls back with a reason); the plan narrows it.
         var choice = new EngineChoice
         {

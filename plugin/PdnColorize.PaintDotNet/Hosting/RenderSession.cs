@@ -7,9 +7,11 @@ namespace PdnColorize.PaintDotNet.Hosting;
 /// <summary>
 /// The host-neutral half of one effect instance: turns (settings, document) into the model's answer exactly once
 /// (through the shared <see cref="ChromaCache"/>), remembers a failure so that the other tiles of the same render do
-/// not run the model again, and lets one error report through per (settings, error).
+/// not run the model again, and lets one error report through per (settings, error). It keeps the chosen model
+/// opening in the background (<see cref="ModelPreparation"/>) from the moment the choice is known, so the first
+/// render reuses it.
 /// </summary>
-public sealed class RenderSession(EffectServices services)
+public sealed class RenderSession(EffectServices services) : IDisposable
 {
     private readonly object _gate = new();
     private readonly Dictionary<PixelRect, ulong> _fingerprints = new();
@@ -17,21 +19,79 @@ public sealed class RenderSession(EffectServices services)
     private (PredictionKey Key, ChromaField Chroma)? _last;
     private (PredictionKey Key, ExceptionDispatchInfo Error)? _failed;
     private IReadOnlyList<ModelChoice>? _models;
+    private ModelPreparation? _preparation;
+    private bool _disposed;
 
     public EffectServices Services { get; } = services;
 
     /// <summary>The installed models, read once per effect instance.</summary>
     public IReadOnlyList<ModelChoice> Models => _models ??= Services.Models.List();
 
-    /// <summary>The dialog's read-only line: what Auto will run on, and why not the GPU.</summary>
+    /// <summary>
+    /// The dialog's read-only line: what Auto will run on, and why not the GPU; while the model being prepared has
+    /// never been opened in this process, that it is being prepared (the first use may take seconds).
+    /// </summary>
     public string DescribeExecution()
     {
         try
         {
-            string plan = Services.Advisor.Plan(DeviceChoice.Auto, PrecisionChoice.Auto).Describe();
-            return Services.LastRender.Text is { } last ? $"{plan}. Last render: {last}" : plan;
+            var auto = Services.Advisor.Plan(DeviceChoice.Auto, PrecisionChoice.Auto);
+            string line = auto.Describe();
+            ModelPreparation? preparing;
+            lock (_gate) preparing = _preparation;
+            if (preparing is { IsFinished: false } && !Services.Prepared.Contains(preparing.Key))
+                line += preparing.Key is { Precision: PrecisionChoice.FP16, Device: not "CPU" }
+                    ? "; preparing the GPU model (first use)" // converting to FP16 is the long part
+                    : "; preparing the model (first use)";
+            return Services.LastRender.Text is { } last ? $"{line}. Last render: {last}" : line;
         }
         catch (Exception e) { return ErrorPolicy.Describe(e); }
+    }
+
+    /// <summary>
+    /// Starts opening the model these settings run, in the background, unless that one is already opening or open;
+    /// a preparation for another model or precision is retired (cancelled, or its model disposed when done).
+    /// Never throws: a failure is met again, and reported, by the render that needs the model.
+    /// </summary>
+    public void PrepareModel(EffectSettings settings)
+    {
+        try { Preparation(settings.ModelId, Services.Advisor.Plan(settings.Device, settings.Precision)); }
+        catch (Exception e) when (e is not OutOfMemoryException) { }
+    }
+
+    /// <summary>Cancels a preparation still running and disposes what it made (after any render that still uses it).</summary>
+    public void Dispose()
+    {
+        ModelPreparation? last;
+        lock (_gate)
+        {
+            _disposed = true;
+            last = _preparation;
+            _preparation = null;
+        }
+        last?.Retire(evenInUse: true);
+    }
+
+    private ModelPreparation Preparation(string modelId, ExecutionPlan plan)
+    {
+        var key = PreparedKey.For(modelId, plan);
+        ModelPreparation? retired, current;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_preparation is { } p && p.Key == key && !p.Failed) return p;
+            retired = _preparation;
+            _preparation = current = new ModelPreparation(Services.Models, modelId, plan, Services.Prepared.Add);
+        }
+        retired?.Retire();
+        return current;
+    }
+
+    /// <summary>The prepared model for this plan, borrowed for one run (started now when nothing prepared it).</summary>
+    private ModelPreparation.Lease LeaseModel(string modelId, ExecutionPlan plan)
+    {
+        while (true)
+            if (Preparation(modelId, plan).TryLease() is { } lease) return lease; // retired in between: take the next
     }
 
     /// <summary>
@@ -89,7 +149,7 @@ public sealed class RenderSession(EffectServices services)
 
     /// <summary>
     /// Copies the region out of host memory (the run may outlive this render call and the host's lock), then
-    /// returns the background work: open the model, predict on the copy, put the answer back in document coordinates.
+    /// returns the background work: take the prepared model (waiting for it), predict on the copy, put the answer back in document coordinates.
     /// </summary>
     private Func<CancellationToken, ChromaField> Prepare(EffectSettings settings, PixelRect roi,
         Func<PixelRect, PixelLease> lockSource, CancellationToken cancellation)
@@ -106,7 +166,8 @@ public sealed class RenderSession(EffectServices services)
         var plan = Services.Advisor.Plan(settings.Device, settings.Precision);
         return token =>
         {
-            var model = Services.Models.Open(settings.ModelId, plan);
+            using var lease = LeaseModel(settings.ModelId, plan);
+            var model = lease.Wait(token);
             var chroma = new Colorizer(model).Predict(copy, null, settings.ToCore(), token);
             Services.LastRender.Record(model.Notes);
             var r = chroma.Region;
