@@ -35,6 +35,23 @@ public class ModelVerifierTests
         Assert.True(verifier.Hashed);
     }
 
+    [Fact]
+    public void A_trusted_verdict_spares_the_cache_keys_a_second_read_of_the_model()
+    {
+        using var dir = new TempDir();
+        string model = FixtureModels.Plumbing(dir.File("m.onnx"));
+        string sha = ModelFingerprint.Compute(model);
+        new ModelVerifier(dir.File("verdicts.txt")).Check(Entry(model, sha));
+
+        ModelFingerprint.Forget(model); // as in the next process
+        Assert.False(ModelFingerprint.IsKnown(model));
+        var verifier = new ModelVerifier(dir.File("verdicts.txt"));
+        verifier.Check(Entry(model, sha));
+        Assert.False(verifier.Hashed);
+        Assert.True(ModelFingerprint.IsKnown(model));
+        Assert.Equal(sha, ModelFingerprint.Of(model));
+    }
+
     [Theory]
     [InlineData(false, "pdncolorize-setup models remove m")]
     [InlineData(true, "pdncolorize-setup repair")]
