@@ -24,10 +24,10 @@ public sealed class ChromaSession : IDisposable
     public ModelSignature Signature { get; }
     public string ModelPath { get; }
 
-    /// <summary>The execution provider that runs this session, e.g. "CPU".</summary>
+    /// <summary>The execution provider that runs this ChromaSession, e.g. "CPU".</summary>
     public string ExecutionProvider { get; }
 
-    /// <summary>The precision this session computes in.</summary>
+    /// <summary>The precision this ChromaSession computes in.</summary>
     public Precision Precision { get; private init; } = Precision.Fp32;
 
     public ProviderKind Provider { get; private init; } = ProviderKind.Cpu;

@@ -72,9 +72,9 @@ public sealed class OnnxChromaModel : IChromaModel
     }
 
     /// <summary>
-    /// On a GPU: the VRAM planner over a memory model fitted from two probe runs of this session (cached on disk per
-    /// model, precision, options and GPU), under min(--vram-budget, 0.8 x what the process may hold). On the CPU: the
-    /// CPU capacity. The provider is read on every call: a job that ran out of GPU memory continues on the CPU and
+    /// On a GPU: the VRAM planner over a memory model fitted from two probe runs of this model's ONNX Runtime
+    /// engine (cached on disk per model, precision, options and GPU), under min(--vram-budget, 0.8 x what the process
+    /// may hold). On the CPU: the CPU capacity. The provider is read on every call: a job that ran out of GPU memory continues on the CPU and
     /// plans for it.
     /// </summary>
     public IDetailCapacity Capacity => Engine.Provider.IsGpu() ? _gpuCapacity ??= BuildGpuCapacity() : CpuDetailCapacity.Default;
