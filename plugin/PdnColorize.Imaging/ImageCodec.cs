@@ -133,11 +133,10 @@ public static class ImageCodec
     /// </summary>
     private static void CheckDeclaredSize(ReadOnlySpan<byte> head, string name)
     {
-        ReadOnlySpan<byte> pngSignature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
-        if (head.Length >= 24 && head[..8].SequenceEqual(pngSignature) && head.Slice(12, 4).SequenceEqual("IHDR"u8))
+        if (head.Length >= 24 && head[..8].SequenceEqual(PngChunks.Signature) && head.Slice(12, 4).SequenceEqual("IHDR"u8))
         {
             // libpng reports a bad IHDR checksum as a short read, which Skia calls truncation.
-            if (head.Length >= 33 && BinaryPrimitives.ReadUInt32BigEndian(head.Slice(29, 4)) != (Crc32.Update(0xFFFFFFFFu, head.Slice(12, 17)) ^ 0xFFFFFFFFu))
+            if (head.Length >= 33 && BinaryPrimitives.ReadUInt32BigEndian(head.Slice(29, 4)) != PngChunks.Crc(head.Slice(12, 4), head.Slice(16, 13)))
                 throw new ImageDecodeException(name, "is damaged: the checksum of its header (IHDR) does not match.");
             long width = BinaryPrimitives.ReadUInt32BigEndian(head.Slice(16, 4));
             long height = BinaryPrimitives.ReadUInt32BigEndian(head.Slice(20, 4));

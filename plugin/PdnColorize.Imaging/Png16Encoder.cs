@@ -11,13 +11,13 @@ public static class Png16Encoder
 {
     public static void Encode(Core.Pixels.BgraImage colour, DeepLuminance deep, Stream destination)
     {
-        destination.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+        destination.Write(PngChunks.Signature);
         var ihdr = new byte[13];
         BinaryPrimitives.WriteUInt32BigEndian(ihdr, (uint)colour.Width);
         BinaryPrimitives.WriteUInt32BigEndian(ihdr.AsSpan(4), (uint)colour.Height);
         ihdr[8] = 16; // bits a sample
         ihdr[9] = 2;  // RGB
-        Chunk(destination, "IHDR"u8, ihdr);
+        PngChunks.Write(destination, "IHDR"u8, ihdr);
 
         using var idat = new MemoryStream();
         using (var z = new ZLibStream(idat, CompressionLevel.Fastest, leaveOpen: true))
@@ -37,18 +37,7 @@ public static class Png16Encoder
                 (previous, row) = (row, previous);
             }
         }
-        Chunk(destination, "IDAT"u8, idat.GetBuffer().AsSpan(0, (int)idat.Length));
-        Chunk(destination, "IEND"u8, []);
-    }
-
-    private static void Chunk(Stream s, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
-    {
-        Span<byte> word = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(word, (uint)data.Length);
-        s.Write(word);
-        s.Write(type);
-        s.Write(data);
-        BinaryPrimitives.WriteUInt32BigEndian(word, Crc32.Update(Crc32.Update(0xFFFFFFFFu, type), data) ^ 0xFFFFFFFFu);
-        s.Write(word);
+        PngChunks.Write(destination, "IDAT"u8, idat.GetBuffer().AsSpan(0, (int)idat.Length));
+        PngChunks.Write(destination, "IEND"u8, []);
     }
 }

@@ -18,8 +18,6 @@ internal static class StripPngEncoder
     /// <summary>Rows per strip are chosen so a strip holds about this many filtered bytes.</summary>
     internal const int DefaultStripBytes = 4 << 20;
 
-    private static ReadOnlySpan<byte> Signature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
-
     /// <param name="opaque">True: RGB (colour type 2); false: RGBA (colour type 6, alpha not premultiplied).</param>
     /// <param name="level">zlib level 0..9.</param>
     /// <param name="threads">Strips deflated at once; 0 = every core.</param>
@@ -37,25 +35,25 @@ internal static class StripPngEncoder
             s => pieces[s] = Deflate(image, channels, s * rowsPerStrip, Math.Min(image.Height, (s + 1) * rowsPerStrip), level,
                 last: s == strips - 1));
 
-        destination.Write(Signature);
+        destination.Write(PngChunks.Signature);
         Span<byte> header = stackalloc byte[13];
         BinaryPrimitives.WriteInt32BigEndian(header, image.Width);
         BinaryPrimitives.WriteInt32BigEndian(header[4..], image.Height);
         header[8] = 8;                          // bits per sample
         header[9] = (byte)(opaque ? 2 : 6);     // truecolour, or truecolour with alpha
         header[10] = header[11] = header[12] = 0; // deflate, adaptive filtering, no interlace
-        WriteChunk(destination, "IHDR"u8, header);
-        WriteChunk(destination, "IDAT"u8, [0x78, 0x5E]); // zlib: deflate, 32 K window, "fast" levels, FCHECK
+        PngChunks.Write(destination, "IHDR"u8, header);
+        PngChunks.Write(destination, "IDAT"u8, [0x78, 0x5E]); // zlib: deflate, 32 K window, "fast" levels, FCHECK
         uint adler = 1;
         foreach (var piece in pieces)
         {
-            WriteChunk(destination, "IDAT"u8, piece.Data.AsSpan(0, piece.Length), piece.Crc);
+            PngChunks.Write(destination, "IDAT"u8, piece.Data.AsSpan(0, piece.Length), piece.Crc);
             adler = Adler32.Combine(adler, piece.Adler, piece.FilteredBytes);
         }
         Span<byte> checksum = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(checksum, adler);
-        WriteChunk(destination, "IDAT"u8, checksum);
-        WriteChunk(destination, "IEND"u8, []);
+        PngChunks.Write(destination, "IDAT"u8, checksum);
+        PngChunks.Write(destination, "IEND"u8, []);
     }
 
     /// <summary>One strip's share of the zlib stream, the CRC of its IDAT chunk, and the Adler-32 of what it deflated.</summary>
@@ -89,7 +87,7 @@ internal static class StripPngEncoder
         }
         if (last) length = output.Length;
         var data = output.GetBuffer();
-        uint crc = Crc32.Update(Crc32.Update(0xFFFFFFFFu, "IDAT"u8), data.AsSpan(0, (int)length)) ^ 0xFFFFFFFFu;
+        uint crc = PngChunks.Crc("IDAT"u8, data.AsSpan(0, (int)length));
         return new Strip(data, (int)length, crc, adler, (long)(y1 - y0) * (1 + samples));
     }
 
@@ -103,20 +101,6 @@ internal static class StripPngEncoder
             samples[o + 2] = bgra[i];
             if (channels == 4) samples[o + 3] = bgra[i + 3];
         }
-    }
-
-    private static void WriteChunk(Stream destination, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data) =>
-        WriteChunk(destination, type, data, Crc32.Update(Crc32.Update(0xFFFFFFFFu, type), data) ^ 0xFFFFFFFFu);
-
-    private static void WriteChunk(Stream destination, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data, uint crc)
-    {
-        Span<byte> word = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(word, data.Length);
-        destination.Write(word);
-        destination.Write(type);
-        destination.Write(data);
-        BinaryPrimitives.WriteUInt32BigEndian(word, crc);
-        destination.Write(word);
     }
 
     /// <summary>PNG's five row filters, and libpng's choice among them: the one whose output has the least sum of |signed byte|.</summary>
