@@ -12,6 +12,9 @@ public sealed record ModelManifest
     public required string Name { get; init; }
     /// <summary>The size the model runs at best (the global pass size S).</summary>
     public int InputSize { get; set; } = 256;
+
+    /// <summary>The model sizes a manifest may declare and every size option accepts (one range for all of them).</summary>
+    public const int MinInputSize = 32, MaxInputSize = 4096;
     public bool DynamicSize { get; init; }
     public string License { get; set; } = "";
     public string Source { get; set; } = "";

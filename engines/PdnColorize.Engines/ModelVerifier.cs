@@ -13,9 +13,6 @@ namespace PdnColorize.Engines;
 /// </summary>
 public sealed class ModelVerifier(string? verdictFile)
 {
-    /// <summary>The sizes a manifest may declare (those --size accepts).</summary>
-    public const int MinInputSize = 32, MaxInputSize = 4096;
-
     /// <summary>The verdicts beside the other derived artefacts (PDNCOLORIZE_CACHE or local app data).</summary>
     public static ModelVerifier Default() => new(Path.Combine(Caching.CacheStore.DefaultRoot(), VerdictFileName));
 
@@ -30,9 +27,9 @@ public sealed class ModelVerifier(string? verdictFile)
     {
         Hashed = false;
         int size = entry.Manifest.InputSize;
-        if (size is < MinInputSize or > MaxInputSize)
+        if (size is < ModelManifest.MinInputSize or > ModelManifest.MaxInputSize)
             throw new ModelContractException(
-                $"the manifest of '{entry.ModelPath}' declares input_size {size}; a model runs at {MinInputSize}..{MaxInputSize}. {RepairAdvice(entry)}");
+                $"the manifest of '{entry.ModelPath}' declares input_size {size}; a model runs at {ModelManifest.MinInputSize}..{ModelManifest.MaxInputSize}. {RepairAdvice(entry)}");
 
         string expected = entry.Manifest.Sha256.Trim();
         if (expected.Length == 0) return; // a bare .onnx or a manifest without a hash: nothing to check against

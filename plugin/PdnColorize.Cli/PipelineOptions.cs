@@ -98,7 +98,7 @@ public sealed class PipelineOptions
     {
         Description = "Run the model at this size (multiple of 32) instead of its own; ignored by fixed-size models.",
         HelpName = "N",
-    }.InRange(32, 4096);
+    }.InRange(Engines.ModelManifest.MinInputSize, Engines.ModelManifest.MaxInputSize);
 
     public Option<double> Context { get; } = new Option<double>("--context")
     {

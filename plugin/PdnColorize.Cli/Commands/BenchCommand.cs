@@ -160,6 +160,6 @@ public static class BenchCommand
 
     private static IEnumerable<int> ParseSizes(string text) =>
         text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s =>
-            int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v >= 32 && v <= 4096 && v % 32 == 0
-                ? v : throw new UsageException($"--sizes takes multiples of 32 in 32..4096; got '{s}'."));
+            int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v >= ModelManifest.MinInputSize && v <= ModelManifest.MaxInputSize && v % 32 == 0
+                ? v : throw new UsageException($"--sizes takes multiples of 32 in {ModelManifest.MinInputSize}..{ModelManifest.MaxInputSize}; got '{s}'."));
 }

@@ -38,7 +38,7 @@ public static class CalibrateCommand
             DefaultValueFactory = _ => 16,
             HelpName = "N",
         }.InRange(0);
-        var size = new Option<int?>("--size") { Description = "Calibrate at this model size (as colorize --size); default: the model's own.", HelpName = "N" }.InRange(32, 4096);
+        var size = new Option<int?>("--size") { Description = "Calibrate at this model size (as colorize --size); default: the model's own.", HelpName = "N" }.InRange(ModelManifest.MinInputSize, ModelManifest.MaxInputSize);
         var output = new Option<string?>("--output", "-o")
         {
             Description = "Output folder. Default: the cache folder that --precision int8 uses for this model.",

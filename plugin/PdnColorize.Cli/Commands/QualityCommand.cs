@@ -86,7 +86,8 @@ public static class QualityCommand
                 IDetailCapacity capacity = CpuDetailCapacity.Default;
                 if (parse.GetValue(tileSize) is { } side)
                 {
-                    if (side < 32 || side > 4096 || side % 32 != 0) throw new UsageException($"--tile-size must be a multiple of 32 in 32..4096; got {side}.");
+                    if (side < ModelManifest.MinInputSize || side > ModelManifest.MaxInputSize || side % 32 != 0)
+                        throw new UsageException($"--tile-size must be a multiple of 32 in {ModelManifest.MinInputSize}..{ModelManifest.MaxInputSize}; got {side}.");
                     capacity = new DelegateDetailCapacity($"tiles of {side} (--tile-size)", _ => new DetailCapacity(1, side) { AutoMinRatio = CpuDetailCapacity.CpuAutoMinRatio });
                 }
                 return Task.FromResult(Run(folder, job, tuning, capacity, parse.GetValue(json), parse.GetValue(crops), parse.GetValue(cropSize),

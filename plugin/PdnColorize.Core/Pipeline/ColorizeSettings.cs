@@ -62,7 +62,9 @@ public sealed record ColorizeSettings
         if (!(Strength >= 0 && Strength <= 2)) throw new ArgumentOutOfRangeException(nameof(Strength), $"strength must lie in 0..2; got {Strength}");
         if (!(ContextMargin >= 0 && ContextMargin <= 4)) throw new ArgumentOutOfRangeException(nameof(ContextMargin), $"context margin must lie in 0..4; got {ContextMargin}");
         if (MinContextPixels < 0) throw new ArgumentOutOfRangeException(nameof(MinContextPixels));
-        if (ModelSize is { } s && (s < 32 || s > 4096)) throw new ArgumentOutOfRangeException(nameof(ModelSize), $"model size must lie in 32..4096; got {s}");
+        if (ModelSize is { } s && (s < Engines.ModelManifest.MinInputSize || s > Engines.ModelManifest.MaxInputSize))
+            throw new ArgumentOutOfRangeException(nameof(ModelSize),
+                $"model size must lie in {Engines.ModelManifest.MinInputSize}..{Engines.ModelManifest.MaxInputSize}; got {s}");
         if (!(DetailScale >= 1 && DetailScale <= 16)) throw new ArgumentOutOfRangeException(nameof(DetailScale), $"detail scale must lie in 1..16; got {DetailScale}");
         if (TileOverlap is < 0) throw new ArgumentOutOfRangeException(nameof(TileOverlap), $"tile overlap must be 0 or more; got {TileOverlap}");
     }
