@@ -20,6 +20,7 @@ The encoder comes from the NuGet package: `dotnet restore engines/models/trainin
 puts it under ~/.nuget/packages (the default for --resnet18).
 """
 import argparse
+import math
 import os
 import shutil
 
@@ -94,15 +95,8 @@ def cut_encoder(src, dst):
     cut.ir_version = max(4, m.ir_version)  # IR 4+: initializers need not be listed as graph inputs
     onnx.checker.check_model(cut)
     onnx.save(cut, dst)
-    params = sum(int(np_prod(t.dims)) for t in inits)
+    params = sum(math.prod(t.dims) for t in inits)
     return len(keep), params
-
-
-def np_prod(dims):
-    p = 1
-    for d in dims:
-        p *= d
-    return p
 
 
 def main():
