@@ -274,8 +274,16 @@ public static class QdqBuilder
     private const int BiasLimit = 1 << 30;
 
     /// <summary>
-    /// Symmetric int8 per channel along <paramref name="axis"/>: scale = max|w| / 127 (at least
-    /// <paramref name="minScales"/>[c] when given), values in [-127, 127].
+    /// Largest |weight| code: 7 bits, not 8. ORT's x86 INT8 kernels without VNNI (AVX2, plain AVX-512: many users'
+    /// CPUs) multiply uint8 activations by int8 weights in pairs summed into int16 (vpmaddubsw), which saturates once
+    /// 2 x 255 x |w| passes 32767; with |w| <= 63 it cannot (2 x 255 x 63 = 32130). With 127 the same QDQ model was
+    /// fine on an AVX-512 VNNI build box and off by 9.8 mean ΔE2000 on an AVX2 one (docs/calibration.md).
+    /// </summary>
+    public const int WeightLimit = 63;
+
+    /// <summary>
+    /// Symmetric int8 per channel along <paramref name="axis"/>: scale = max|w| / <see cref="WeightLimit"/> (at least
+    /// <paramref name="minScales"/>[c] when given), values in [-WeightLimit, WeightLimit].
     /// </summary>
     public static (sbyte[] Values, float[] Scales) QuantizeWeights(float[] w, long[] dims, int axis, float[]? minScales = null)
     {
@@ -288,7 +296,7 @@ public static class QdqBuilder
             int c = (int)(i / inner % channels);
             maxAbs[c] = Math.Max(maxAbs[c], Math.Abs(w[i]));
         }
-        var scales = maxAbs.Select(m => m > 0 ? m / 127f : 1f).ToArray();
+        var scales = maxAbs.Select(m => m > 0 ? m / WeightLimit : 1f).ToArray();
         if (minScales is not null && minScales.Length == channels)
             for (int c = 0; c < channels; c++)
                 if (float.IsFinite(minScales[c]) && minScales[c] > scales[c]) scales[c] = minScales[c];
@@ -296,7 +304,7 @@ public static class QdqBuilder
         for (long i = 0; i < w.Length; i++)
         {
             int c = (int)(i / inner % channels);
-            q[i] = (sbyte)Math.Clamp(Math.Round(w[i] / scales[c], MidpointRounding.ToEven), -127, 127);
+            q[i] = (sbyte)Math.Clamp(Math.Round(w[i] / scales[c], MidpointRounding.ToEven), -WeightLimit, WeightLimit);
         }
         return (q, scales);
     }

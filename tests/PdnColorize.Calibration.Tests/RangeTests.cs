@@ -98,14 +98,16 @@ public sealed class RangeTests
     }
 
     [Fact]
-    public void Weights_are_symmetric_int8_per_output_channel()
+    public void Weights_are_symmetric_7_bit_int8_per_output_channel()
     {
+        // Two uint8 x int8 products summed into int16 must not saturate on CPUs without VNNI.
+        Assert.True(2 * 255 * QdqBuilder.WeightLimit <= short.MaxValue);
         var w = new float[] { 1f, -0.4f, 0.25f, 0f, /* channel 1: */ 10f, 4f, -10f, 2.5f, /* channel 2: all zero */ 0, 0, 0, 0 };
         var (q, scales) = QdqBuilder.QuantizeWeights(w, new long[] { 3, 1, 2, 2 }, 0);
-        Assert.Equal(new[] { 1f / 127, 10f / 127, 1f }, scales);
-        Assert.Equal(new sbyte[] { 127, -51, 32, 0, 127, 51, -127, 32, 0, 0, 0, 0 }, q);
+        Assert.Equal(new[] { 1f / 63, 10f / 63, 1f }, scales);
+        Assert.Equal(new sbyte[] { 63, -25, 16, 0, 63, 25, -63, 16, 0, 0, 0, 0 }, q);
         // MatMul weights [K, N] are quantised per column (axis 1).
         var (_, cols) = QdqBuilder.QuantizeWeights(new float[] { 1, 2, -3, 4 }, new long[] { 2, 2 }, 1);
-        Assert.Equal(new[] { 3f / 127, 4f / 127 }, cols);
+        Assert.Equal(new[] { 3f / 63, 4f / 63 }, cols);
     }
 }
