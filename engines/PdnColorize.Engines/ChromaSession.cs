@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 using PdnColorize.Engines.Providers;
 
@@ -34,6 +36,24 @@ public sealed class ChromaSession : IDisposable
 
     private int DeviceId { get; init; }
 
+    /// <summary>Why ORT refused CUDA graphs for this model (it then runs without them); null when they are on or not asked.</summary>
+    public string? CudaGraphsRefused { get; private init; }
+
+    /// <summary>True when this session replays CUDA graphs for shapes it has run before.</summary>
+    public bool CudaGraphs => _graphs is not null;
+
+    /// <summary>Captured graphs so far.</summary>
+    public int CudaGraphCount => _graphs?.Count ?? 0;
+
+    /// <summary>Host/device copy time over the graph runs so far, and their count (bench: what float32 I/O costs).</summary>
+    public (TimeSpan Copy, int Runs) GraphTransfers => _graphs?.Transfers ?? default;
+
+    /// <summary>
+    /// GPU bytes the captured graphs hold in bound buffers between runs: the planner adds them to the memory model,
+    /// which was probed on plain runs (counting the job's own shape too, a few MiB of caution).
+    /// </summary>
+    public long GraphBytesHeld => _graphs?.HeldBytes ?? 0;
+
     /// <summary>Test seam: an exception thrown instead of running (stands in for provider failures such as CUDA's out-of-memory).</summary>
     private Func<Exception?>? InjectedFault { get; init; }
 
@@ -57,22 +77,26 @@ public sealed class ChromaSession : IDisposable
         if (!File.Exists(modelPath))
             throw new ModelContractException($"Model file not found: {modelPath}");
 
-        using var options = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            IntraOpNumThreads = intraOpThreads,
-        };
         if (provider.IsGpu()) Gpu.GpuBaseline.RecordOnce(settings.DeviceId); // before the CUDA context exists
-        ProviderConfigurator.Append(options, provider, settings, InputNameOf(modelPath));
-
+        bool graphs = provider == ProviderKind.Cuda && settings.CudaGraphs;
+        string? graphsRefused = null;
         InferenceSession session;
         try
         {
-            session = new InferenceSession(modelPath, options);
+            session = Create(modelPath, provider, settings, intraOpThreads);
         }
         catch (OnnxRuntimeException e) when (provider == ProviderKind.Cpu)
         {
             throw new ModelContractException($"ONNX Runtime could not load '{Path.GetFileName(modelPath)}': {FirstLine(e.Message)}", e);
+        }
+        catch (OnnxRuntimeException e) when (graphs)
+        {
+            // ORT refuses CUDA graphs for graphs it cannot capture whole (nodes left to the CPU, control flow): the
+            // model still runs, without them. Another failure repeats below and surfaces as it is.
+            graphsRefused = FirstLine(e.Message);
+            graphs = false;
+            settings = settings with { CudaOverrides = new Dictionary<string, string>(settings.CudaOverrides) { ["enable_cuda_graph"] = "0" } };
+            session = Create(modelPath, provider, settings, intraOpThreads);
         }
 
         try
@@ -83,7 +107,8 @@ public sealed class ChromaSession : IDisposable
                 Precision = settings.Precision,
                 Provider = provider,
                 DeviceId = settings.DeviceId,
-                _graphs = provider == ProviderKind.Cuda && settings.CudaGraphs ? new Gpu.CudaGraphSet(session, signature, settings.DeviceId) : null,
+                _graphs = graphs ? new Gpu.CudaGraphSet(session, signature, settings.DeviceId) : null,
+                CudaGraphsRefused = graphsRefused,
             };
         }
         catch
@@ -91,6 +116,22 @@ public sealed class ChromaSession : IDisposable
             session.Dispose();
             throw;
         }
+    }
+
+    private static InferenceSession Create(string modelPath, ProviderKind provider, ProviderSettings settings, int intraOpThreads)
+    {
+        using var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            IntraOpNumThreads = intraOpThreads,
+        };
+        if (settings.ProfilePrefix is { } prefix)
+        {
+            options.ProfileOutputPathPrefix = prefix; // read when profiling is switched on, so first
+            options.EnableProfiling = true;
+        }
+        ProviderConfigurator.Append(options, provider, settings, InputNameOf(modelPath));
+        return new InferenceSession(modelPath, options);
     }
 
     /// <summary>
@@ -107,9 +148,11 @@ public sealed class ChromaSession : IDisposable
     /// <summary>
     /// Runs the model on <paramref name="batch"/> gray images of <paramref name="height"/> x <paramref name="width"/>
     /// (NCHW, 3 channels) and writes NCHW ab (2 channels) into <paramref name="output"/>.
-    /// Cancellation terminates the ORT run in flight.
+    /// Cancellation terminates the ORT run in flight. <paramref name="replayable"/> false keeps the run out of CUDA
+    /// graphs (memory probes: a graph per probe shape would hold buffers no job uses).
     /// </summary>
-    public void Run(float[] input, int batch, int height, int width, Span<float> output, CancellationToken cancellation = default)
+    public void Run(float[] input, int batch, int height, int width, Span<float> output, CancellationToken cancellation = default,
+        bool replayable = true)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         if (Signature.FixedSize is { } s && (height != s || width != s))
@@ -128,12 +171,25 @@ public sealed class ChromaSession : IDisposable
         using var registration = cancellation.Register(() => runOptions.Terminate = true);
         try
         {
-            if (_graphs?.TryRun(runOptions, batch, height, width, input, output) == true) return;
-            using var inputValue = OrtValue.CreateTensorValueFromMemory(input, new long[] { batch, 3, height, width });
+            if (replayable && _graphs?.TryRun(runOptions, batch, height, width, input, output) == true) return;
+            PlainRun(runOptions);
+            long[] shape = [batch, 3, height, width];
+            if (Signature.HalfIo)
+            {
+                // Float16 I/O (the product's FP16 variants): half the bytes to and from the device, converted here.
+                var half = new Float16[input.Length];
+                TensorPrimitives.ConvertToHalf(input, MemoryMarshal.Cast<Float16, Half>(half.AsSpan()));
+                using var halfValue = OrtValue.CreateTensorValueFromMemory(half, shape);
+                using var halfResults = _session.Run(runOptions, new[] { Signature.InputName }, new[] { halfValue }, new[] { Signature.OutputName });
+                var abHalf = halfResults[0].GetTensorDataAsSpan<Float16>();
+                CheckLength(abHalf.Length, output.Length, batch, height, width);
+                TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<Float16, Half>(abHalf), output);
+                return;
+            }
+            using var inputValue = OrtValue.CreateTensorValueFromMemory(input, shape);
             using var results = _session.Run(runOptions, new[] { Signature.InputName }, new[] { inputValue }, new[] { Signature.OutputName });
             var ab = results[0].GetTensorDataAsSpan<float>();
-            if (ab.Length != output.Length)
-                throw new ModelContractException($"The model returned {ab.Length} values; expected {output.Length} ([{batch},2,{height},{width}]).");
+            CheckLength(ab.Length, output.Length, batch, height, width);
             ab.CopyTo(output);
         }
         catch (OnnxRuntimeException) when (cancellation.IsCancellationRequested)
@@ -152,9 +208,15 @@ public sealed class ChromaSession : IDisposable
         if (!Provider.IsGpu()) return;
         int side = Signature.FixedSize ?? 32, batch = Signature.FixedBatch ?? 1;
         long plane = (long)side * side;
+        // A captured graph replays into arena addresses that shrinking could give back to the driver: after the first
+        // capture the arena is left as it is (the session's graphs and buffers go when it closes).
+        if (_graphs?.Count > 0) return;
         using var runOptions = new RunOptions();
+        PlainRun(runOptions);
         runOptions.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", $"gpu:{DeviceId}");
-        using var input = OrtValue.CreateTensorValueFromMemory(new float[batch * 3 * plane], new long[] { batch, 3, side, side });
+        using var input = Signature.HalfIo
+            ? OrtValue.CreateTensorValueFromMemory(new Float16[batch * 3 * plane], new long[] { batch, 3, side, side })
+            : OrtValue.CreateTensorValueFromMemory(new float[batch * 3 * plane], new long[] { batch, 3, side, side });
         try
         {
             using var _ = _session.Run(runOptions, new[] { Signature.InputName }, new[] { input }, new[] { Signature.OutputName });
@@ -164,6 +226,21 @@ public sealed class ChromaSession : IDisposable
             // Nothing more to release: the caller's next step (a retry or the CPU) decides.
         }
     }
+
+    private static void CheckLength(int got, int want, int batch, int height, int width)
+    {
+        if (got != want)
+            throw new ModelContractException($"The model returned {got} values; expected {want} ([{batch},2,{height},{width}]).");
+    }
+
+    /// <summary>A run outside the graphs; on a graph-enabled session ORT would otherwise capture it as graph 0.</summary>
+    private void PlainRun(RunOptions options)
+    {
+        if (_graphs is not null) options.AddRunConfigEntry("gpu_graph_id", "-1");
+    }
+
+    /// <summary>Ends ORT's profiling (sessions opened with a profile prefix) and returns the trace's path.</summary>
+    public string? EndProfiling() => _session.EndProfiling();
 
     private static string FirstLine(string s)
     {

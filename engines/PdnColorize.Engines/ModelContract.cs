@@ -7,7 +7,7 @@ namespace PdnColorize.Engines;
 public static class ModelContract
 {
     public const string Expected =
-        "one float32 input [N,3,S,S] (gray sRGB 0..1) and one float32 output [N,2,S,S] (Lab a,b), S a multiple of 32";
+        "one float32 input [N,3,S,S] (gray sRGB 0..1) and one float32 output [N,2,S,S] (Lab a,b), S a multiple of 32 (or both float16)";
 
     public static ModelSignature Validate(
         IReadOnlyDictionary<string, NodeMetadata> inputs,
@@ -20,7 +20,7 @@ public static class ModelContract
         var (outName, outMeta) = outputs.First();
         var inDims = DescribeTensor(inName, inMeta);
         var outDims = DescribeTensor(outName, outMeta);
-        if (inDims is null || outDims is null)
+        if (inDims is null || outDims is null || inMeta.ElementDataType != outMeta.ElementDataType)
             throw Mismatch($"input '{inName}' {Describe(inMeta)}, output '{outName}' {Describe(outMeta)}");
 
         if (inDims.Length != 4 || outDims.Length != 4 || !Fits(inDims[1], 3) || !Fits(outDims[1], 2))
@@ -38,11 +38,11 @@ public static class ModelContract
             throw Mismatch($"size {s}, which is not a multiple of 32");
 
         int? batch = inDims[0] > 0 ? inDims[0] : null;
-        return new ModelSignature(inName, outName, batch, size);
+        return new ModelSignature(inName, outName, batch, size) { HalfIo = inMeta.ElementDataType == TensorElementType.Float16 };
     }
 
     private static int[]? DescribeTensor(string name, NodeMetadata meta) =>
-        meta.IsTensor && meta.ElementDataType == TensorElementType.Float ? meta.Dimensions : null;
+        meta.IsTensor && meta.ElementDataType is TensorElementType.Float or TensorElementType.Float16 ? meta.Dimensions : null;
 
     private static bool Fits(int dim, int want) => dim <= 0 || dim == want;
 

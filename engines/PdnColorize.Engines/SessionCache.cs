@@ -18,7 +18,7 @@ public sealed class SessionCache : IDisposable
     public ChromaSession Get(string modelPath, ProviderKind provider, ProviderSettings settings)
     {
         string key = string.Join("|", ModelFingerprint.Of(modelPath), provider, settings.Precision, settings.DeviceId,
-            settings.GpuMemLimitBytes, string.Join(",", settings.CudaOverrides.Select(kv => kv.Key + "=" + kv.Value)));
+            settings.GpuMemLimitBytes, string.Join(",", settings.CudaOverrides.Select(kv => kv.Key + "=" + kv.Value)), settings.ProfilePrefix);
         var lazy = _sessions.GetOrAdd(key, _ => new Lazy<ChromaSession>(() => ChromaSession.Open(modelPath, provider, settings)));
         try
         {

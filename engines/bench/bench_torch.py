@@ -84,7 +84,13 @@ def run_one(model_name, size, precision, batch, runs, warmup, seed):
     if not cuda and precision != 'fp32':
         return {'model': f'ddcolor-{model_name}-bench', 'device': 'cpu', 'precision': precision, 'size': size,
                 'batch': batch, 'skipped': 'fp16 needs CUDA'}
+    context_mib = None
+    if cuda and sampler is not None:
+        torch.zeros(1, device=dev)  # the context and PyTorch's allocator, before any weight
+        torch.cuda.synchronize()
+        context_mib = round((sampler.used() - sampler.base) / 2 ** 20, 1)
     model = build(model_name, seed).to(dev)
+    weights_mib = round(torch.cuda.memory_allocated() / 2 ** 20, 1) if cuda else None
     x = torch.rand(batch, 3, size, size, generator=torch.Generator().manual_seed(seed + 1)).to(dev)
     ctx = (lambda: torch.autocast('cuda', dtype=torch.float16)) if precision == 'fp16' else \
         (lambda: torch.autocast('cuda' if cuda else 'cpu', enabled=False))
@@ -108,6 +114,9 @@ def run_one(model_name, size, precision, batch, runs, warmup, seed):
            'torch': torch.__version__}
     if cuda:
         res['torch_max_allocated_mib'] = round(torch.cuda.max_memory_allocated() / 2 ** 20, 1)
+        res['torch_max_reserved_mib'] = round(torch.cuda.max_memory_reserved() / 2 ** 20, 1)
+        res['weights_mib'] = weights_mib
+        res['context_mib'] = context_mib
         res['gpu'] = torch.cuda.get_device_name(0)
     if sampler is not None:
         res['peak_vram_mib'] = round(sampler.stop(), 1)

@@ -113,6 +113,38 @@ public class ProviderOptionTests
     }
 
     [Fact]
+    public void Cuda_graphs_are_on_by_default_off_when_asked_and_never_under_TensorRT()
+    {
+        var plain = new ProviderSettings();
+        Assert.True(plain.CudaGraphs);
+        Assert.Equal("1", CudaOptionSet.Build(plain)["enable_cuda_graph"]);
+        var off = new ProviderSettings { CudaOverrides = new Dictionary<string, string> { ["enable_cuda_graph"] = "0" } };
+        Assert.False(off.CudaGraphs);
+        Assert.Equal("0", CudaOptionSet.Build(off)["enable_cuda_graph"]);
+        // TensorRT's CUDA fallback: ORT refuses a graph over nodes that are not all the CUDA provider's.
+        var asked = new ProviderSettings { CudaOverrides = new Dictionary<string, string> { ["enable_cuda_graph"] = "1" } };
+        Assert.Equal("0", CudaOptionSet.Build(asked, graphs: false)["enable_cuda_graph"]);
+        Assert.Equal("0", CudaOptionSet.Build(plain, graphs: false)["enable_cuda_graph"]);
+    }
+
+    [Fact]
+    public void A_shape_gets_a_graph_from_its_second_run_up_to_the_cap()
+    {
+        var admission = new PdnColorize.Engines.Gpu.GraphAdmission();
+        Assert.Null(admission.Admit((8, 512, 512)));   // first sight: a plain run
+        Assert.Null(admission.Admit((1, 160, 256)));   // a lone global pass never captures
+        Assert.Equal(0, admission.Admit((8, 512, 512)));
+        for (int i = 1; i < PdnColorize.Engines.Gpu.GraphAdmission.MaxGraphs; i++)
+        {
+            Assert.Null(admission.Admit((i, 64, 64)));
+            Assert.Equal(i, admission.Admit((i, 64, 64)));
+        }
+        Assert.Null(admission.Admit((9, 64, 64)));
+        Assert.Null(admission.Admit((9, 64, 64)));      // over the cap: plain runs from now on
+        Assert.Null(admission.Admit((1, 160, 256)));
+    }
+
+    [Fact]
     public void TensorRT_options_per_precision_with_caches_and_profile()
     {
         var shapes = new ProviderSettings

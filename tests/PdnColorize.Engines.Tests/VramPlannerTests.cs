@@ -59,6 +59,19 @@ public class VramPlannerTests
     }
 
     [Fact]
+    public void Buffers_held_by_CUDA_graphs_are_added_to_every_prediction_and_can_tip_the_plan()
+    {
+        var probed = new MemoryModel(700, 2000, [new ProbeReading(1, 512, 1200)]);
+        var held = probed.WithHeld(100);
+        Assert.Equal(1300, held.PredictMiB(1, 512), 6);                               // a probed point moves too
+        Assert.Equal(probed.PredictMiB(4, 512) + 100, held.PredictMiB(4, 512), 6);   // and the line
+        Assert.Same(probed, probed.WithHeld(0));
+        // 2 tiles of 512 fit a 2500 MiB budget alone (700 + 2000 x 0.52 = 1749 MiB), not with 800 MiB held beside them.
+        Assert.Equal(2, VramPlanner.Plan(probed, 10_000, 2500, [512], 2).Batch);
+        Assert.Equal(1, VramPlanner.Plan(probed.WithHeld(800), 10_000, 2500, [512], 2).Batch);
+    }
+
+    [Fact]
     public void The_user_cap_wins_over_free_memory() =>
         Assert.Equal(2048, VramPlanner.Budget(freeMiB: 80000, userCapMiB: 2048));
 

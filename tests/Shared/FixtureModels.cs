@@ -90,6 +90,22 @@ public static class FixtureModels
     }
 
     /// <summary>
+    /// The input read both by a convolution and by an FP32 island (a channel mean), joined by a Mul: float16 I/O must
+    /// still give the island a float32 copy of the input.
+    /// </summary>
+    public static string InputIntoIsland(string path)
+    {
+        var graph = new GraphProto { Name = "input_into_island" };
+        graph.Input.Add(Tensor4("input", null, 3, null));
+        graph.Output.Add(Tensor4("output", null, 2, null));
+        graph.Initializer.Add(Floats("w", new[] { 30f, -10f, 5f, -20f, 25f, 8f }, 2, 3, 1, 1));
+        graph.Node.Add(Node("Conv", new[] { "input", "w" }, "c"));
+        graph.Node.Add(Node("ReduceMean", new[] { "input" }, "m", ("axes", new long[] { 1 })));
+        graph.Node.Add(Node("Mul", new[] { "c", "m" }, "output"));
+        return Save(path, graph);
+    }
+
+    /// <summary>
     /// A small residual conv net shaped like the embedded model's blocks, for INT8 calibration: Conv+Relu, Conv+Relu,
     /// an Add joining the two (a skip), and a 1x1 Conv to ab. Deterministic random weights; every activation is float.
     /// </summary>

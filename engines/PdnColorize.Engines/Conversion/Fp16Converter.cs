@@ -12,7 +12,7 @@ namespace PdnColorize.Engines.Conversion;
 public static class Fp16Converter
 {
     /// <summary>Bump when the conversion changes: it is part of every cache key of a converted model.</summary>
-    public const string Version = "fp16-2";
+    public const string Version = "fp16-3"; // fp16-3: the product's variants take float16 I/O (HalfIo)
 
     /// <summary>
     /// Ops kept in FP32: their intermediate values overflow (sums of squares) or need the mantissa. The fused
@@ -225,11 +225,12 @@ public static class Fp16Converter
         return model;
     }
 
-    /// <summary>Reads an ONNX file, converts it and writes the FP16 model.</summary>
-    public static Report ConvertFile(string input, string output)
+    /// <summary>Reads an ONNX file, converts it and writes the FP16 model (with float16 I/O when <paramref name="halfIo"/>).</summary>
+    public static Report ConvertFile(string input, string output, bool halfIo = false)
     {
         var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(input));
         var converted = Convert(model, out var report);
+        if (halfIo) HalfIo.Apply(converted);
         File.WriteAllBytes(output, converted.ToByteArray());
         return report;
     }

@@ -22,6 +22,27 @@ public sealed record BenchResult(
     [JsonPropertyName("alternating_median_ms")] public double? AlternatingMedianMs { get; init; }
     [JsonPropertyName("alternate")] public string? Alternate { get; init; }
     [JsonPropertyName("notes")] public string Notes { get; init; } = "";
+
+    /// <summary>CUDA graphs the session captured (null off CUDA); 0 where ORT refused them (see notes).</summary>
+    [JsonPropertyName("cuda_graphs")] public int? CudaGraphs { get; init; }
+
+    /// <summary>Mean host/device copy time of a graph run (float32 input and output through pageable host memory).</summary>
+    [JsonPropertyName("copy_ms")] public double? CopyMs { get; init; }
+
+    /// <summary>Achieved arithmetic, from the caller's count of the model's FLOPs per image (engines/bench/count_flops.py).</summary>
+    [JsonPropertyName("tflops")] public double? Tflops { get; init; }
+
+    /// <summary>
+    /// Where the GPU memory goes (NVML, MiB over the device's use before this process): the CUDA context alone, then
+    /// with the open session (weights, cuDNN/cuBLAS handles), then after the first run (activations in ORT's arena,
+    /// convolution workspaces, kernels loaded on first use). Null off the GPU.
+    /// </summary>
+    [JsonPropertyName("context_mib")] public double? ContextMiB { get; init; }
+    [JsonPropertyName("session_mib")] public double? SessionMiB { get; init; }
+    [JsonPropertyName("after_first_run_mib")] public double? AfterFirstRunMiB { get; init; }
+
+    /// <summary>The ORT profiler's trace, when asked for.</summary>
+    [JsonPropertyName("profile")] public string? Profile { get; init; }
 }
 
 /// <summary>
@@ -34,14 +55,25 @@ public static class EngineBenchmark
     /// <param name="alternate">Another (batch, height, width) to interleave after the plain runs: the pipeline runs a global
     /// pass and tiles of different shapes through one session, and a provider may redo per-shape set-up on every switch.</param>
     public static BenchResult Run(EngineFactory factory, EngineRequest request, string modelName, int size, int batch,
-        int warmup = 3, int runs = 20, Action<string>? log = null, RunShape? alternate = null)
+        int warmup = 3, int runs = 20, Action<string>? log = null, RunShape? alternate = null, double? gflopPerImage = null)
     {
         HostMemory.ResetPeak();
         using var sampler = Nvml.Unavailable is null ? new NvmlSampler(request.DeviceId) : null;
+        long baseline = sampler is null ? 0 : Nvml.TryQuery(request.DeviceId)?.UsedBytes ?? 0;
+        double? UsedMiB() => sampler is null ? null : Math.Round(((Nvml.TryQuery(request.DeviceId)?.UsedBytes ?? 0) - baseline) / 1048576.0, 1);
+        double? contextMiB = null;
+        if (sampler is not null && request.Device != DeviceRequest.Cpu && CudaRuntime.Available)
+        {
+            GpuBaseline.RecordOnce(request.DeviceId); // the session's own baseline stays "before any context"
+            CudaRuntime.CreateContext(request.DeviceId);
+            contextMiB = UsedMiB();
+        }
         var engine = factory.Open(request with
         {
             MinShape = new RunShape(1, size, size), OptShape = new RunShape(batch, size, size), MaxShape = new RunShape(batch, size, size),
         });
+        bool onGpu = engine.Provider.IsGpu();
+        double? sessionMiB = onGpu ? UsedMiB() : null;
         int s = engine.Signature.ResolveSize(size);
         var input = new float[batch * 3 * s * s];
         var rng = new Random(1234);
@@ -54,6 +86,7 @@ public static class EngineBenchmark
         var clock = Stopwatch.StartNew();
         engine.Run(input, batch, s, s, output);
         double first = clock.Elapsed.TotalMilliseconds;
+        double? afterFirstMiB = onGpu ? UsedMiB() : null;
         for (int i = 1; i < warmup; i++) engine.Run(input, batch, s, s, output);
         var times = new double[runs];
         for (int i = 0; i < runs; i++)
@@ -80,14 +113,27 @@ public static class EngineBenchmark
             alternating = Math.Round(Median(switching), 3);
             log?.Invoke($"  right after a {Describe(alternate.Value, batch)} run: median {alternating:F2} ms");
         }
-        log?.Invoke($"{modelName} {engine.Summary} {s}px x{batch}: first {first:F1} ms, median {median:F2} ms");
+        var session = engine.Session;
+        var (copy, graphRuns) = session.GraphTransfers;
+        double? tflops = gflopPerImage is { } g ? Math.Round(g * batch / median, 2) : null; // GFLOP per ms = TFLOP/s
+        string? profile = request.ProfilePrefix is null ? null : session.EndProfiling();
+        log?.Invoke($"{modelName} {engine.Summary} {s}px x{batch}: first {first:F1} ms, median {median:F2} ms"
+            + (session.CudaGraphs ? $", {session.CudaGraphCount} CUDA graph(s)" : "") + (tflops is { } t ? $", {t:F1} TFLOP/s" : ""));
         return new BenchResult(modelName, engine.Provider.Label(), engine.Precision.Label(), s, batch, Math.Round(median, 3),
             sampler is null ? null : Math.Round(sampler.PeakDeltaMiB, 1), Math.Round(HostMemory.PeakMiB(), 1))
         {
             FirstRunMs = Math.Round(first, 1),
             AlternatingMedianMs = alternating,
             Alternate = alternate is { } other ? Describe(other, batch) : null,
-            Notes = string.Join("; ", engine.Notes.Concat(engine.Attempts.Where(a => !a.Succeeded).Select(a => a.ToString()))),
+            Notes = string.Join("; ", engine.Notes.Concat(engine.Attempts.Where(a => !a.Succeeded).Select(a => a.ToString()))
+                .Concat(session.CudaGraphsRefused is { } why ? [$"CUDA graphs refused by ONNX Runtime: {why}"] : [])),
+            CudaGraphs = engine.Provider == ProviderKind.Cuda ? session.CudaGraphCount : null,
+            CopyMs = graphRuns > 0 ? Math.Round(copy.TotalMilliseconds / graphRuns, 3) : null,
+            Tflops = tflops,
+            Profile = profile,
+            ContextMiB = onGpu ? contextMiB : null,
+            SessionMiB = sessionMiB,
+            AfterFirstRunMiB = afterFirstMiB,
         };
     }
 

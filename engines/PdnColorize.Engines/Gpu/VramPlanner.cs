@@ -13,6 +13,10 @@ public sealed record MemoryModel(double BaseMiB, double MiBPerMegapixel, IReadOn
         Measured?.FirstOrDefault(m => m.Batch == batch && m.Size == size)?.PeakMiB
         ?? BaseMiB + MiBPerMegapixel * batch * (double)size * size / 1e6;
 
+    /// <summary>The same model with <paramref name="mib"/> more held throughout (buffers that outlive a run, e.g. CUDA graphs').</summary>
+    public MemoryModel WithHeld(double mib) => mib <= 0 ? this
+        : new MemoryModel(BaseMiB + mib, MiBPerMegapixel, Measured?.Select(m => m with { PeakMiB = m.PeakMiB + mib }).ToList());
+
     /// <summary>The line through two measured (batch, size, peak MiB) points.</summary>
     public static MemoryModel Fit((int Batch, int Size, double PeakMiB) a, (int Batch, int Size, double PeakMiB) b)
     {

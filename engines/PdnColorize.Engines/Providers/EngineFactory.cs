@@ -63,6 +63,7 @@ public sealed class EngineFactory
                 GpuMemLimitBytes = kind.IsGpu() && request.VramBudgetMiB is { } mib ? (long)mib << 20 : null,
                 MinShape = request.MinShape, OptShape = request.OptShape, MaxShape = request.MaxShape,
                 CudaOverrides = request.CudaOverrides,
+                ProfilePrefix = request.ProfilePrefix,
             };
             if (kind != ProviderKind.TensorRt || (request.MinShape is not null && request.OptShape is not null && request.MaxShape is not null))
                 return settings;

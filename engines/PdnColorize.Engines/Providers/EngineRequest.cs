@@ -23,4 +23,7 @@ public sealed record EngineRequest
     public RunShape? MaxShape { get; init; }
 
     public IReadOnlyDictionary<string, string> CudaOverrides { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Benchmarks only: ORT's profiler trace prefix for the session (null = no profiling).</summary>
+    public string? ProfilePrefix { get; init; }
 }

@@ -16,7 +16,7 @@ public static class ProviderConfigurator
                 options.AppendExecutionProvider_Tensorrt(trt);
                 // Nodes TensorRT cannot take fall back to CUDA, then CPU.
                 using var cuda = new OrtCUDAProviderOptions();
-                cuda.UpdateOptions(CudaOptionSet.Build(settings));
+                cuda.UpdateOptions(CudaOptionSet.Build(settings, graphs: false));
                 options.AppendExecutionProvider_CUDA(cuda);
                 break;
             }

@@ -34,10 +34,14 @@ public sealed record ProviderSettings
     public IReadOnlyDictionary<string, string> CudaOverrides { get; init; } = new Dictionary<string, string>();
 
     /// <summary>
-    /// True when the CUDA options ask for <c>enable_cuda_graph=1</c>: the session then runs through device buffers bound
-    /// once per shape (a captured graph replays fixed addresses). Off by default until measured on the user's cards.
+    /// CUDA graphs: on unless the options say <c>enable_cuda_graph=0</c>. A CUDA session then replays a captured graph for
+    /// every shape it has run before (tiles, the next photo of a batch, a re-render), through device buffers bound once
+    /// per shape; a shape's first run and the memory probes run plainly (docs/performance.md, "CUDA graphs by default").
     /// </summary>
-    public bool CudaGraphs => CudaOverrides.TryGetValue("enable_cuda_graph", out var v) && v.Trim() == "1";
+    public bool CudaGraphs => !(CudaOverrides.TryGetValue("enable_cuda_graph", out var v) && v.Trim() == "0");
+
+    /// <summary>Benchmarks only: ONNX Runtime's profiler writes a trace per session under this path prefix.</summary>
+    public string? ProfilePrefix { get; init; }
 }
 
 /// <summary>
@@ -46,7 +50,8 @@ public sealed record ProviderSettings
 /// </summary>
 public static class CudaOptionSet
 {
-    public static Dictionary<string, string> Build(ProviderSettings s)
+    /// <param name="graphs">False under TensorRT: its nodes are not the CUDA provider's, and ORT refuses a graph then.</param>
+    public static Dictionary<string, string> Build(ProviderSettings s, bool graphs = true)
     {
         var o = new Dictionary<string, string>
         {
@@ -58,11 +63,13 @@ public static class CudaOptionSet
             // Heuristic choice avoids exhaustive benchmarking's transient workspace spikes and slow first run.
             ["cudnn_conv_algo_search"] = "HEURISTIC",
             ["do_copy_in_default_stream"] = "1",
+            ["enable_cuda_graph"] = graphs && s.CudaGraphs ? "1" : "0",
         };
         // prefer_nhwc stays off: predicted to help FP16 tensor cores, it measured 19.3 vs 14.0 ms (DDColor-tiny@512,
         // H200) because ConvNeXt's channel-last layer norms then need a transpose around every convolution.
         if (s.GpuMemLimitBytes is { } limit) o["gpu_mem_limit"] = ArenaLimit(limit).ToString(CultureInfo.InvariantCulture);
-        foreach (var (k, v) in s.CudaOverrides) o[k] = v;
+        foreach (var (k, v) in s.CudaOverrides)
+            if (graphs || k != "enable_cuda_graph") o[k] = v;
         return o;
     }
 

@@ -33,10 +33,12 @@ public static class BenchCommand
         var threads = new Option<int>("--threads") { Description = "--pipeline: worker threads (1 = one core).", DefaultValueFactory = _ => 1 };
         var alternate = new Option<string?>("--alternate") { Description = "HxW (or NxHxW, another batch) of a second input shape: also time runs that each follow a run of that shape (the pipeline alternates a global pass and tiles).", HelpName = "[N]xHxW" };
         var png = new Option<string?>("--png") { Description = "Time PNG encoding of this image (the product's strip encoder against Skia's) instead; --runs: repeats, best reported.", HelpName = "image" };
+        var gflop = new Option<double?>("--gflop") { Description = "GFLOP of one image at the timed size (engines/bench/count_flops.py): report the achieved TFLOP/s." };
+        var ortProfile = new Option<string?>("--ort-profile") { Description = "Write ONNX Runtime's profiler trace (per-node kernel times) under this path prefix.", HelpName = "prefix" };
         var probeMemory = new Option<bool>("--probe-memory") { Description = "Fit the GPU memory model (peak = base + k*N*S^2) from the two probe runs the planner uses, bypassing its cache, and print it." };
 
         var command = new Command("bench", "Measure model speed and memory, or the CPU-side pipeline (--pipeline).");
-        foreach (var o in new Option[] { model, sizes, precisions, device, batch, runs, warmup, json, vram, cudaOption, pipeline, megapixels, threads, probeMemory, alternate, png })
+        foreach (var o in new Option[] { model, sizes, precisions, device, batch, runs, warmup, json, vram, cudaOption, pipeline, megapixels, threads, probeMemory, alternate, png, gflop, ortProfile })
             command.Options.Add(o);
         command.SetAction(parse =>
         {
@@ -52,7 +54,9 @@ public static class BenchCommand
                     Device = Parse(() => EngineChoices.ParseDevice(parse.GetValue(device)!)),
                     VramBudgetMiB = parse.GetValue(vram),
                     CudaOverrides = PipelineOptions.ParseCudaOptions(parse.GetValue(cudaOption) ?? []),
+                    ProfilePrefix = parse.GetValue(ortProfile),
                 };
+                if (parse.GetValue(gflop) is <= 0) throw new UsageException("--gflop must be positive.");
                 if (parse.GetValue(probeMemory))
                     return RunMemoryProbe(request, parse.GetValue(precisions)!, ParseSizes(parse.GetValue(sizes)!).First());
                 var results = new List<BenchResult>();
@@ -63,7 +67,7 @@ public static class BenchCommand
                     var factory = new EngineFactory(CacheStore.Default(Console.Error.WriteLine), Console.Error.WriteLine, sessions);
                     var r = EngineBenchmark.Run(factory, request with { Precision = Parse(() => EngineChoices.ParsePrecision(p)) },
                         Path.GetFileNameWithoutExtension(request.ModelPath), size, parse.GetValue(batch), parse.GetValue(warmup), parse.GetValue(runs),
-                        Console.Error.WriteLine, ParseShape(parse.GetValue(alternate), parse.GetValue(batch)));
+                        Console.Error.WriteLine, ParseShape(parse.GetValue(alternate), parse.GetValue(batch)), parse.GetValue(gflop));
                     results.Add(r);
                     Console.WriteLine(JsonSerializer.Serialize(r, CliJson.Default.BenchResult));
                 }

@@ -91,7 +91,9 @@ public sealed class OnnxChromaModel : IChromaModel
         var meter = new NvmlVramMeter(Engine.DeviceId);
         var profiler = new MemoryProfiler(_cache, meter, _log, () => Engine.Session.ReleaseArena());
         var models = new ConcurrentDictionary<int, MemoryModel>();
-        return new VramDetailCapacity(size => models.GetOrAdd(size, s => profiler.Profile(Engine, s, _vramBudgetMiB).Model),
+        // The probes ran plainly; graphs captured since hold their bound buffers on top (read at every plan).
+        return new VramDetailCapacity(size => models.GetOrAdd(size, s => profiler.Profile(Engine, s, _vramBudgetMiB).Model)
+                .WithHeld(Engine.Session.GraphBytesHeld / 1048576.0),
             meter.AvailableMiB, _vramBudgetMiB);
     }
 
