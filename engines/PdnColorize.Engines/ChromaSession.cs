@@ -57,11 +57,18 @@ public sealed class ChromaSession : IDisposable
     /// <summary>Test seam: an exception thrown instead of running (stands in for provider failures such as CUDA's out-of-memory).</summary>
     private Func<Exception?>? InjectedFault { get; init; }
 
-    /// <summary>Test seam: a CPU session that reports <paramref name="labelAs"/> and fails whenever <paramref name="fault"/> says so.</summary>
-    internal static ChromaSession OpenFaulty(string modelPath, ProviderKind labelAs, Precision precision, Func<Exception?> fault)
+    /// <summary>
+    /// Test seam: a CPU session that reports <paramref name="labelAs"/>, fails whenever <paramref name="fault"/> says so
+    /// and, with <paramref name="graphsRefused"/>, says ORT refused it CUDA graphs.
+    /// </summary>
+    internal static ChromaSession OpenFaulty(string modelPath, ProviderKind labelAs, Precision precision, Func<Exception?> fault,
+        string? graphsRefused = null)
     {
         var real = OpenCpu(modelPath);
-        return new ChromaSession(real._session, real.Signature, modelPath, labelAs.Label()) { Provider = labelAs, Precision = precision, InjectedFault = fault };
+        return new ChromaSession(real._session, real.Signature, modelPath, labelAs.Label())
+        {
+            Provider = labelAs, Precision = precision, InjectedFault = fault, CudaGraphsRefused = graphsRefused,
+        };
     }
 
     /// <summary>Opens a model on the CPU execution provider and validates its I/O.</summary>

@@ -3,7 +3,7 @@ namespace PdnColorize.Engines;
 /// <summary>
 /// The shape of a colouriser's I/O as read from the ONNX graph. A null dimension is dynamic.
 /// Contract (docs/architecture.md): one float32 input [N,3,S,S] of gray sRGB, one float32 output [N,2,S,S] of Lab ab
-/// (both float16 in the product's FP16 variants: the session converts on the host).
+/// (or both float16, as some publishers export FP16 models: the session converts on the host).
 /// </summary>
 public sealed record ModelSignature(string InputName, string OutputName, int? FixedBatch, int? FixedSize)
 {

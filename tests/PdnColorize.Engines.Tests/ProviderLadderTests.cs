@@ -128,6 +128,26 @@ public class ProviderOptionTests
     }
 
     [Fact]
+    public void A_model_ORT_refused_CUDA_graphs_is_opened_without_them_next_time()
+    {
+        using var dir = new TempDir();
+        string model = FixtureModels.Plumbing(dir.File("m.onnx"));
+        var asked = new List<bool>();
+        var request = new EngineRequest { ModelPath = model, Precision = Precision.Fp32, Device = DeviceRequest.Cuda };
+        EngineFactory Factory(SessionCache sessions) => new(new CacheStore(dir.File("cache")), null, sessions, () => new[] { "CUDAExecutionProvider", "CPUExecutionProvider" },
+            open: (kind, req, settings) =>
+            {
+                asked.Add(settings.CudaGraphs);
+                return ChromaSession.OpenFaulty(req.ModelPath, kind, settings.Precision, () => null,
+                    settings.CudaGraphs ? "nodes left to the CPU" : null);
+            });
+        using (var sessions = new SessionCache()) Assert.Equal(ProviderKind.Cuda, Factory(sessions).Open(request).Provider);
+        using (var sessions = new SessionCache()) Factory(sessions).Open(request); // another process, same cache
+        Assert.Equal([true, false], asked);
+        Assert.True(File.Exists(dir.File("cache/cuda-graph-refusals.json")));
+    }
+
+    [Fact]
     public void A_shape_gets_a_graph_from_its_second_run_up_to_the_cap()
     {
         var admission = new PdnColorize.Engines.Gpu.GraphAdmission();

@@ -68,4 +68,26 @@ public sealed class SilenceWatchTests
         Thread.Sleep(Limit * 2);
         Assert.Single(lines.All);
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_GPU_session_asked_to_warm_up_runs_once_while_it_opens_under_its_own_line(bool warmUp)
+    {
+        using var dir = new TempDir();
+        string model = FixtureModels.Plumbing(dir.File("m.onnx"));
+        var lines = new Lines();
+        int runs = 0;
+        using var sessions = new SessionCache();
+        var factory = new EngineFactory(new CacheStore(dir.File("cache")), lines.Add, sessions, () => ["CUDAExecutionProvider", "CPUExecutionProvider"],
+            open: (kind, req, settings) => ChromaSession.OpenFaulty(req.ModelPath, kind, settings.Precision, () =>
+            {
+                runs++;
+                SpinWait.SpinUntil(() => lines.All.Any(l => l.StartsWith("a first run")), Patience); // slow until announced
+                return null;
+            }), quietLimit: Limit);
+        factory.Open(new EngineRequest { ModelPath = model, Precision = Precision.Fp32, Device = DeviceRequest.Cuda, WarmUp = warmUp });
+        Assert.Equal(warmUp ? 1 : 0, runs);
+        Assert.Equal(warmUp, lines.All.Contains("a first run of m.onnx on the CUDA GPU (kernels and cuDNN set up once per session)"));
+    }
 }

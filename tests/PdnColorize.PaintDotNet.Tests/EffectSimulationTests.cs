@@ -71,6 +71,20 @@ public sealed class EffectSimulationTests
     }
 
     [Fact]
+    public void Each_model_run_gives_its_working_memory_back_and_a_failed_one_too()
+    {
+        var model = new FakeModel();
+        var effect = TestEffects.Create(model, out _);
+        using (var host = new PdnHost(TestImages.Gray(W, H))) host.Run(effect);
+        Assert.Equal(1, model.Calls);
+        Assert.Equal(1, model.Releases); // once per run, not once per render tile
+
+        var failing = new FakeModel { Throw = new InvalidOperationException("CUDA failure") };
+        using (var host = new PdnHost(TestImages.Gray(W, H))) host.Run(TestEffects.Create(failing, out _));
+        Assert.Equal(1, failing.Releases);
+    }
+
+    [Fact]
     public void A_rectangle_selection_changes_only_its_pixels()
     {
         var rect = new PixelRect(30, 20, 50, 40);

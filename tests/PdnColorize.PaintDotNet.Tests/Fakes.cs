@@ -7,7 +7,7 @@ namespace PdnColorize.PaintDotNet.Tests;
 /// <summary>A stand-in colouriser: ab from the gray input, counting runs; can block, fail or return NaN.</summary>
 internal sealed class FakeModel : IChromaModel, IDisposable
 {
-    private int _calls, _disposals;
+    private int _calls, _disposals, _releases;
     public Func<float, (float A, float B)> Map { get; init; } = g => (40f, 30f - 20f * g);
     public Exception? Throw { get; init; }
     public bool BlockUntilCancelled { get; init; }
@@ -17,6 +17,9 @@ internal sealed class FakeModel : IChromaModel, IDisposable
     public ManualResetEventSlim SawCancellation { get; } = new();
 
     public int Calls => Volatile.Read(ref _calls);
+    /// <summary>How often a finished job gave its working memory back (<see cref="IChromaModel.ReleaseWorkingMemory"/>).</summary>
+    public int Releases => Volatile.Read(ref _releases);
+    public void ReleaseWorkingMemory() => Interlocked.Increment(ref _releases);
     /// <summary>How often the effect disposed it (it stays usable: several fake providers hand out one instance).</summary>
     public int Disposals => Volatile.Read(ref _disposals);
     public void Dispose() => Interlocked.Increment(ref _disposals);

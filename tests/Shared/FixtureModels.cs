@@ -90,18 +90,23 @@ public static class FixtureModels
     }
 
     /// <summary>
-    /// The input read both by a convolution and by an FP32 island (a channel mean), joined by a Mul: float16 I/O must
-    /// still give the island a float32 copy of the input.
+    /// Float16 I/O, as some publishers export FP16 models: the half input is cast up, a 1x1 convolution makes
+    /// a = 60 g and b = -40 g from the first channel, and the result is cast back to half (or left float32 when
+    /// <paramref name="halfOutput"/> is false, which the contract refuses).
     /// </summary>
-    public static string InputIntoIsland(string path)
+    public static string HalfIo(string path, bool halfOutput = true)
     {
-        var graph = new GraphProto { Name = "input_into_island" };
-        graph.Input.Add(Tensor4("input", null, 3, null));
-        graph.Output.Add(Tensor4("output", null, 2, null));
-        graph.Initializer.Add(Floats("w", new[] { 30f, -10f, 5f, -20f, 25f, 8f }, 2, 3, 1, 1));
-        graph.Node.Add(Node("Conv", new[] { "input", "w" }, "c"));
-        graph.Node.Add(Node("ReduceMean", new[] { "input" }, "m", ("axes", new long[] { 1 })));
-        graph.Node.Add(Node("Mul", new[] { "c", "m" }, "output"));
+        var graph = new GraphProto { Name = "half_io" };
+        var input = Tensor4("input", null, 3, null);
+        input.Type.TensorType.ElemType = (int)TensorProto.Types.DataType.Float16;
+        graph.Input.Add(input);
+        var output = Tensor4("output", null, 2, null);
+        if (halfOutput) output.Type.TensorType.ElemType = (int)TensorProto.Types.DataType.Float16;
+        graph.Output.Add(output);
+        graph.Initializer.Add(Floats("w", new[] { 60f, 0f, 0f, -40f, 0f, 0f }, 2, 3, 1, 1));
+        graph.Node.Add(Node("Cast", new[] { "input" }, "x", ("to", (long)TensorProto.Types.DataType.Float)));
+        graph.Node.Add(Node("Conv", new[] { "x", "w" }, halfOutput ? "ab" : "output"));
+        if (halfOutput) graph.Node.Add(Node("Cast", new[] { "ab" }, "output", ("to", (long)TensorProto.Types.DataType.Float16)));
         return Save(path, graph);
     }
 

@@ -41,6 +41,9 @@ public sealed record BenchResult(
     [JsonPropertyName("session_mib")] public double? SessionMiB { get; init; }
     [JsonPropertyName("after_first_run_mib")] public double? AfterFirstRunMiB { get; init; }
 
+    /// <summary>After the timed runs and an arena release (what a host that stays open keeps between jobs).</summary>
+    [JsonPropertyName("after_release_mib")] public double? AfterReleaseMiB { get; init; }
+
     /// <summary>The ORT profiler's trace, when asked for.</summary>
     [JsonPropertyName("profile")] public string? Profile { get; init; }
 }
@@ -114,6 +117,12 @@ public static class EngineBenchmark
             log?.Invoke($"  right after a {Describe(alternate.Value, batch)} run: median {alternating:F2} ms");
         }
         var session = engine.Session;
+        double? afterReleaseMiB = null;
+        if (onGpu)
+        {
+            session.ReleaseArena(); // a no-op once CUDA graphs hold the arena
+            afterReleaseMiB = UsedMiB();
+        }
         var (copy, graphRuns) = session.GraphTransfers;
         double? tflops = gflopPerImage is { } g ? Math.Round(g * batch / median, 2) : null; // GFLOP per ms = TFLOP/s
         string? profile = request.ProfilePrefix is null ? null : session.EndProfiling();
@@ -134,6 +143,7 @@ public static class EngineBenchmark
             ContextMiB = onGpu ? contextMiB : null,
             SessionMiB = sessionMiB,
             AfterFirstRunMiB = afterFirstMiB,
+            AfterReleaseMiB = afterReleaseMiB,
         };
     }
 

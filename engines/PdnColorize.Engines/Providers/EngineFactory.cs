@@ -12,6 +12,7 @@ public sealed class EngineFactory
     private readonly SessionCache _sessions;
     private readonly ModelVariants _variants;
     private readonly UnsafePrecisions _unsafe;
+    private readonly RememberedKeys _graphRefusals;
     private readonly Func<IReadOnlyList<string>> _compiledProviders;
     private readonly Func<ProviderKind, EngineRequest, ProviderSettings, ChromaSession> _open;
     private readonly Action<string> _log;
@@ -29,6 +30,8 @@ public sealed class EngineFactory
         _sessions = sessions ?? SessionCache.Shared;
         _variants = new ModelVariants(cache, _log);
         _unsafe = new UnsafePrecisions(Path.Combine(cache.Root, "unsafe-precisions.json"));
+        // ORT refusing CUDA graphs for a model costs a second session open; remembered, it costs one.
+        _graphRefusals = new RememberedKeys(Path.Combine(cache.Root, "cuda-graph-refusals.json"));
         _compiledProviders = compiledProviders ?? (() => EngineInfo.CompiledProviders);
         _open = open ?? OpenSession;
     }
@@ -75,9 +78,16 @@ public sealed class EngineFactory
 
         ChromaSession OpenAt(ProviderKind kind, Precision precision)
         {
+            var settings = SettingsFor(kind, precision);
+            string graphKey = $"{sha}|{precision}|{Versions.Ort}";
+            if (kind == ProviderKind.Cuda && settings.CudaGraphs && _graphRefusals.Contains(graphKey))
+                settings = settings with { CudaOverrides = new Dictionary<string, string>(settings.CudaOverrides) { ["enable_cuda_graph"] = "0" } };
             // ONNX Runtime optimises the graph (and allocates on the GPU) while it opens a session: seconds for a large model.
+            ChromaSession session;
             using (_watch.During($"opening {name} on {kind.Label()} at {precision.Label()}"))
-                return _open(kind, request, SettingsFor(kind, precision));
+                session = _open(kind, request, settings);
+            if (session.CudaGraphsRefused is not null) _graphRefusals.Add(graphKey);
+            return session;
         }
 
         var (session, attempts) = ProviderLadder.Climb(EngineChoices.Ladder(request.Device), kind =>
@@ -93,6 +103,9 @@ public sealed class EngineFactory
 
         var kindUsed = session.Provider;
         foreach (var n in notes) _log(n);
+        if (request.WarmUp && kindUsed.IsGpu())
+            using (_watch.During($"a first run of {name} on the {kindUsed.Label()} GPU (kernels and cuDNN set up once per session)"))
+                WarmUp(session, request.PreferredSize);
         // Out of GPU memory mid-job degrades to the CPU even when the GPU was asked for by name: a GPU that cannot
         // start is a setup problem worth an error, a full GPU is a resource problem worth finishing the picture.
         Func<ChromaSession>? openCpu = kindUsed.IsGpu() ? () => OpenAt(ProviderKind.Cpu, Precision.Fp32) : null;
@@ -101,6 +114,23 @@ public sealed class EngineFactory
             DeviceId = request.DeviceId,
             OptionsTag = string.Join(",", request.CudaOverrides.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + "=" + kv.Value)),
         };
+    }
+
+    /// <summary>
+    /// One plain run on zeros at the model's smallest batch and the preferred size. A failure here is not the job's:
+    /// the job meets it again where the ladder and the out-of-memory fallback can act on it.
+    /// </summary>
+    private static void WarmUp(ChromaSession session, int preferredSize)
+    {
+        int batch = session.Signature.FixedBatch ?? 1, side = session.Signature.ResolveSize(preferredSize);
+        long plane = (long)side * side;
+        try
+        {
+            session.Run(new float[batch * 3 * plane], batch, side, side, new float[batch * 2 * plane], replayable: false);
+        }
+        catch (Exception e) when (e is Microsoft.ML.OnnxRuntime.OnnxRuntimeException or InvalidOperationException)
+        {
+        }
     }
 
     private ChromaSession OpenSession(ProviderKind kind, EngineRequest request, ProviderSettings settings)

@@ -24,6 +24,13 @@ public sealed record EngineRequest
 
     public IReadOnlyDictionary<string, string> CudaOverrides { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// Run the model once on zeros right after a GPU session opens (at batch 1 and the preferred size), under the
+    /// opening's progress line: the first run of a CUDA session loads kernels and sets up cuDNN/cuBLAS (about 7 s for
+    /// DDColor-large on an H100), which the user would otherwise wait through silently in the job. Bench leaves it off.
+    /// </summary>
+    public bool WarmUp { get; init; }
+
     /// <summary>Benchmarks only: ORT's profiler trace prefix for the session (null = no profiling).</summary>
     public string? ProfilePrefix { get; init; }
 }

@@ -39,7 +39,7 @@ public sealed class ModelVariants(CacheStore cache, Action<string>? log = null)
                 return Cache.GetOrBuild(key, "model.fp16.onnx", temp =>
                 {
                     log?.Invoke($"converting {Path.GetFileName(modelPath)} to FP16 (once; cached)");
-                    Fp16Converter.ConvertFile(modelPath, temp, halfIo: true);
+                    Fp16Converter.ConvertFile(modelPath, temp);
                 });
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -77,7 +77,7 @@ public sealed class ModelVariants(CacheStore cache, Action<string>? log = null)
         string path = Path.Combine(Path.GetTempPath(), $"pdncolorize-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}.fp16.onnx");
         log?.Invoke($"the cache folder {Cache.Root} cannot be written ({why.Message}); converting {Path.GetFileName(modelPath)} " +
                     "to FP16 for this run only (not kept: set PDNCOLORIZE_CACHE to a writable folder to keep it)");
-        Fp16Converter.ConvertFile(modelPath, path, halfIo: true);
+        Fp16Converter.ConvertFile(modelPath, path);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { } };
         return path;
     }

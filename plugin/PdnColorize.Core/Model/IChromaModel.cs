@@ -38,4 +38,10 @@ public interface IChromaModel
     int RunBatch(int batch) => batch;
 
     void Predict(float[] gray, int batch, int height, int width, Span<float> ab, CancellationToken cancellation);
+
+    /// <summary>
+    /// The job is done: give back device memory held only for running (a GPU arena's activations), keeping what the
+    /// next job needs at once (weights, the session). A host that stays open between jobs (Paint.NET) calls it.
+    /// </summary>
+    void ReleaseWorkingMemory() { }
 }

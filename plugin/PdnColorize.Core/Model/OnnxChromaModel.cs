@@ -67,6 +67,7 @@ public sealed class OnnxChromaModel : IChromaModel
             VramBudgetMiB = choice.VramBudgetMiB,
             CalibrationDirectory = choice.CalibrationDirectory,
             CudaOverrides = choice.CudaOverrides,
+            WarmUp = true,
         });
         return new OnnxChromaModel(engine, entry.Manifest, sizeOverride, factory.Cache, choice.VramBudgetMiB, log);
     }
@@ -95,6 +96,12 @@ public sealed class OnnxChromaModel : IChromaModel
         return new VramDetailCapacity(size => models.GetOrAdd(size, s => profiler.Profile(Engine, s, _vramBudgetMiB).Model)
                 .WithHeld(Engine.Session.GraphBytesHeld / 1048576.0),
             meter.AvailableMiB, _vramBudgetMiB);
+    }
+
+    /// <summary>Shrinks the GPU arena (ORT gives its free regions back); a session replaying CUDA graphs keeps its arena.</summary>
+    public void ReleaseWorkingMemory()
+    {
+        if (Engine.Provider.IsGpu()) Engine.Session.ReleaseArena();
     }
 
     public void Predict(float[] gray, int batch, int height, int width, Span<float> ab, CancellationToken cancellation)

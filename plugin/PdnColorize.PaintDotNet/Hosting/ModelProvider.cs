@@ -61,6 +61,10 @@ public sealed class StoreModelProvider(ModelStore? store = null) : IModelProvide
                 PrecisionChoice.INT8 => Precision.Int8,
                 _ => Precision.Auto,
             },
+            // No CUDA graphs here: the dialog reruns the model only for a new answer (ChromaCache keeps the others),
+            // so a graph would rarely replay, and a session holding graphs cannot give its arena back between jobs,
+            // which ReleaseWorkingMemory does after every render (docs/performance.md, "Memory").
+            CudaOverrides = new Dictionary<string, string> { ["enable_cuda_graph"] = "0" },
         };
         return OnnxChromaModel.Load(string.IsNullOrEmpty(modelId) ? null : modelId, store: Store, choice: choice);
     }

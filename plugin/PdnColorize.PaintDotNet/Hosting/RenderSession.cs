@@ -168,7 +168,17 @@ public sealed class RenderSession(EffectServices services) : IDisposable
         {
             using var lease = LeaseModel(settings.ModelId, plan);
             var model = lease.Wait(token);
-            var chroma = new Colorizer(model).Predict(copy, null, settings.ToCore(), token);
+            ChromaField chroma;
+            try
+            {
+                chroma = new Colorizer(model).Predict(copy, null, settings.ToCore(), token);
+            }
+            finally
+            {
+                // The answer is cached (strength, repeat effect and other tiles reuse it): Paint.NET stays open for
+                // hours, so the GPU memory the run needed goes back now, not when Paint.NET exits.
+                model.ReleaseWorkingMemory();
+            }
             Services.LastRender.Record(model.Notes);
             var r = chroma.Region;
             return chroma with { Region = new PixelRect(roi.X + r.X, roi.Y + r.Y, r.Width, r.Height) };
