@@ -14,11 +14,7 @@
 set -uo pipefail
 phase="${1:?export | speed | jobs}"
 here="$(cd "$(dirname "$0")" && pwd)"
-out="${OUT:-$PWD/gpu-results}"; mkdir -p "$out"
-work=/var/tmp/pdn-work; mkdir -p "$work"
-app="${PDN_GPU_APP:?source /var/tmp/pdn-gpu/env.sh first}/pdncolorize"
-export PDNCOLORIZE_CACHE="$work/cache"
-log() { echo "[$(date +%H:%M:%S)] $*" | tee -a "$out/log.txt"; }
+source "$here/gpu_env.sh"
 bench() { "$app" bench "$@" 2>> "$out/bench-log.txt" | grep '^{'; }
 tag() { sed "s/^{/{\"config\":\"$1\",/"; }
 gflop() { python3 - "$1" <<'PY'

@@ -20,11 +20,7 @@
 set -uo pipefail
 phase="${1:-all}"
 here="$(cd "$(dirname "$0")" && pwd)"
-out="${OUT:-$PWD/gpu-results}"; mkdir -p "$out"
-work=/var/tmp/pdn-work; mkdir -p "$work"
-app="${PDN_GPU_APP:?source /var/tmp/pdn-gpu/env.sh first}/pdncolorize"
-export PDNCOLORIZE_CACHE="$work/cache"
-log() { echo "[$(date +%H:%M:%S)] $*" | tee -a "$out/log.txt"; }
+source "$here/gpu_env.sh"
 
 # The embedded model travels in the working tree; put it where the app looks for embedded models.
 mkdir -p "$PDN_GPU_APP/models" && cp engines/models/*.onnx engines/models/pdnc-*.json "$PDN_GPU_APP/models/" 2>/dev/null || true
