@@ -127,6 +127,8 @@ public sealed class EngineFactory
         try
         {
             session.Run(new float[batch * 3 * plane], batch, side, side, new float[batch * 2 * plane], replayable: false);
+            // What the warm-up took goes back, so the memory probes read the session idle, as before it existed.
+            session.ReleaseArena();
         }
         catch (Exception e) when (e is Microsoft.ML.OnnxRuntime.OnnxRuntimeException or InvalidOperationException)
         {
