@@ -243,7 +243,7 @@ public static class Calibrator
         Action<int, int>? imageDone, Action<string> log, CancellationToken cancellation)
     {
         var augmented = ActivationScanner.Augment(model, activations);
-        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC };
+        using var options = OrtSessionOptions.Create(GraphOptimizationLevel.ORT_ENABLE_BASIC);
         using var session = new InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(augmented), options);
         string inputName = session.InputMetadata.Keys.First();
         var outputs = activations.Where(a => session.OutputMetadata.ContainsKey(a) || a == inputName).ToList();
@@ -291,8 +291,11 @@ public static class Calibrator
         string optimized = Path.Combine(folder, ".optimized.onnx");
         try
         {
-            using (var so = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC, OptimizedModelFilePath = optimized })
-            using (new InferenceSession(modelPath, so)) { }
+            using (var so = OrtSessionOptions.Create(GraphOptimizationLevel.ORT_ENABLE_BASIC))
+            {
+                so.OptimizedModelFilePath = optimized;
+                using (new InferenceSession(modelPath, so)) { }
+            }
             var basic = ActivationScanner.Load(optimized);
             var qdq = QdqBuilder.Build(basic, ranges, options, out var report);
             ActivationScanner.Save(qdq, output);

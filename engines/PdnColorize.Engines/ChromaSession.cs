@@ -127,11 +127,8 @@ public sealed class ChromaSession : IDisposable
 
     private static InferenceSession Create(string modelPath, ProviderKind provider, ProviderSettings settings, int intraOpThreads)
     {
-        using var options = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            IntraOpNumThreads = intraOpThreads,
-        };
+        using var options = OrtSessionOptions.Create();
+        options.IntraOpNumThreads = intraOpThreads;
         if (settings.ProfilePrefix is { } prefix)
         {
             options.ProfileOutputPathPrefix = prefix; // read when profiling is switched on, so first

@@ -42,6 +42,20 @@ public sealed class ColorizeTests(CliFixture fixture) : IClassFixture<CliFixture
     }
 
     [Fact]
+    public void Onnx_runtime_warnings_stay_off_the_console_unless_debugging()
+    {
+        string input = GrayPng("in.png");
+        string model = FixtureModels.WithUnusedInitializer(_dir.File("unused-init.onnx"));
+        var quiet = Run("colorize", input, "-o", _dir.File("a.png"), "--model", model);
+        Assert.True(quiet.ExitCode == 0, quiet.ToString());
+        Assert.DoesNotContain("onnxruntime", quiet.Stderr);
+        var debug = CliProcess.Run(_dir.Path, fixture.UserModels, Path.Combine(fixture.UserModels, "..", "cache"), TimeSpan.FromSeconds(90),
+            new Dictionary<string, string> { ["PDNCOLORIZE_DEBUG"] = "1" }, "colorize", input, "-o", _dir.File("b.png"), "--model", model);
+        Assert.True(debug.ExitCode == 0, debug.ToString());
+        Assert.Contains("Removing initializer 'unused'", debug.Stderr); // the warning the quiet run kept to itself
+    }
+
+    [Fact]
     public void Default_output_is_beside_the_input_and_jpeg_input_works()
     {
         string input = _dir.File("photo.jpg");

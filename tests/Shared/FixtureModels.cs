@@ -20,6 +20,15 @@ public static class FixtureModels
         return Conv(path, 3, 2, weights, bias, fixedSize, fixedBatch);
     }
 
+    /// <summary>The plumbing model with an initializer no node reads: ONNX Runtime warns about it while it loads.</summary>
+    public static string WithUnusedInitializer(string path)
+    {
+        var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(Plumbing(path)));
+        model.Graph.Initializer.Add(Floats("unused", new float[4], 4));
+        File.WriteAllBytes(path, model.ToByteArray());
+        return path;
+    }
+
     /// <summary>A model whose output has 3 channels instead of 2.</summary>
     public static string WrongOutputChannels(string path) =>
         Conv(path, 3, 3, Enumerable.Repeat(1f / 3, 9).ToArray(), new float[3], null, null);
