@@ -102,7 +102,7 @@ public sealed class ChromaSession : IDisposable
             // model still runs, without them. Another failure repeats below and surfaces as it is.
             graphsRefused = FirstLine(e.Message);
             graphs = false;
-            settings = settings with { CudaOverrides = new Dictionary<string, string>(settings.CudaOverrides) { ["enable_cuda_graph"] = "0" } };
+            settings = settings.WithoutCudaGraphs();
             session = Create(modelPath, provider, settings, intraOpThreads);
         }
 
@@ -180,7 +180,7 @@ public sealed class ChromaSession : IDisposable
             long[] shape = [batch, 3, height, width];
             if (Signature.HalfIo)
             {
-                // Float16 I/O (the product's FP16 variants): half the bytes to and from the device, converted here.
+                // Float16 I/O (models published so): the caller's float32 converted here, both ways.
                 var half = new Float16[input.Length];
                 TensorPrimitives.ConvertToHalf(input, MemoryMarshal.Cast<Float16, Half>(half.AsSpan()));
                 using var halfValue = OrtValue.CreateTensorValueFromMemory(half, shape);

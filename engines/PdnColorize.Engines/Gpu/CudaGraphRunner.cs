@@ -7,8 +7,9 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 namespace PdnColorize.Engines.Gpu;
 
 /// <summary>
-/// Runs a session opened with the CUDA provider's <c>enable_cuda_graph=1</c>: ORT captures the whole graph on this
-/// shape has run (ORT's first bound run of a graph id allocates, the next captures) and replays it afterwards, which removes the per-node launch cost that dominates small batches (docs/performance.md). A
+/// Runs a session opened with the CUDA provider's <c>enable_cuda_graph=1</c>: ORT captures the whole graph for this
+/// shape (its first bound run of a graph id allocates, the next captures) and replays it afterwards, which removes the
+/// per-node launch cost that dominates small batches (docs/performance.md). A
 /// replay needs the same device addresses every time, so input and output live in device buffers bound once through
 /// IOBinding; each run copies the host input in and the output back. One shape per runner (a new shape = a new graph).
 /// </summary>

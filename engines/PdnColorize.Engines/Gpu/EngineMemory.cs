@@ -19,8 +19,8 @@ public static class EngineMemory
 
     /// <summary>
     /// The cached fit, or probes of the engine's session on zero input at the profiler's works, two plain runs each
-    /// (never a CUDA graph: a probe shape is not the job's). The session is run directly, not through the engine's CPU fallback: a probe that runs out of memory must say so,
-    /// not move the job to the CPU.
+    /// (never a CUDA graph: a probe shape is not the job's). The session is run directly, not through the engine's CPU
+    /// fallback: a probe that runs out of memory must say so, not move the job to the CPU.
     /// </summary>
     public static MemoryProfile Profile(this MemoryProfiler profiler, ChromaEngine engine, int size, double? capMiB = null,
         CancellationToken cancellation = default)

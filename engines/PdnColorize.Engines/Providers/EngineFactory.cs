@@ -81,7 +81,7 @@ public sealed class EngineFactory
             var settings = SettingsFor(kind, precision);
             string graphKey = $"{sha}|{precision}|{Versions.Ort}";
             if (kind == ProviderKind.Cuda && settings.CudaGraphs && _graphRefusals.Contains(graphKey))
-                settings = settings with { CudaOverrides = new Dictionary<string, string>(settings.CudaOverrides) { ["enable_cuda_graph"] = "0" } };
+                settings = settings.WithoutCudaGraphs();
             // ONNX Runtime optimises the graph (and allocates on the GPU) while it opens a session: seconds for a large model.
             ChromaSession session;
             using (_watch.During($"opening {name} on {kind.Label()} at {precision.Label()}"))

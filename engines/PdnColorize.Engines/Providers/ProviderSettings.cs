@@ -40,6 +40,10 @@ public sealed record ProviderSettings
     /// </summary>
     public bool CudaGraphs => !(CudaOverrides.TryGetValue("enable_cuda_graph", out var v) && v.Trim() == "0");
 
+    /// <summary>The same settings with CUDA graphs off (a model ORT refused them for).</summary>
+    public ProviderSettings WithoutCudaGraphs() =>
+        this with { CudaOverrides = new Dictionary<string, string>(CudaOverrides) { ["enable_cuda_graph"] = "0" } };
+
     /// <summary>Benchmarks only: ONNX Runtime's profiler writes a trace per session under this path prefix.</summary>
     public string? ProfilePrefix { get; init; }
 }
